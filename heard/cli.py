@@ -1,0 +1,244 @@
+"""The `heard` command: every process and every administrative task."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from heard.config import PROJECT_ROOT, embedded_redis_socket, settings, var_dir
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("alembic", "mail.log"):  # per-connection and per-plugin lines drown the rest
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+@click.group()
+def main() -> None:
+    """Heard: intake and triage for UK councils."""
+    _setup_logging()
+
+
+# --- processes --------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), show_default="WEB_CONCURRENCY or 2")
+def web(workers: int) -> None:
+    """Serve the web app with gunicorn on PORT (default 5000)."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "5000")
+    os.execvp(sys.executable, [
+        sys.executable, "-m", "gunicorn", "web.wsgi:app",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
+        "--worker-class", "gthread", "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ])
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty (for scripts and tests).")
+def worker(burst: bool) -> None:
+    """Run an RQ worker on every Heard queue."""
+    from rq import Worker
+
+    from heard.queue import QUEUES, redis
+
+    # Load everything a job needs once, before the worker forks a work horse per job.
+    import heard.jobs  # noqa: F401
+
+    Worker(list(QUEUES), connection=redis()).work(burst=burst, with_scheduler=True)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Reconcile once and exit.")
+def scheduler(once: bool) -> None:
+    """Re-queue whatever the database says is waiting and no job is doing, every
+    RECONCILE_INTERVAL_SECONDS."""
+    from heard.reconcile import reconcile
+
+    log = logging.getLogger("heard.scheduler")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    interval = settings().reconcile_interval_seconds
+    while True:
+        try:
+            result = reconcile()
+            if once:
+                click.echo(json.dumps(result.__dict__))
+        except Exception as exc:  # a database or Redis outage must not stop the loop
+            log.warning("reconcile failed: %s", exc.__class__.__name__)
+        if once or stop.wait(interval):
+            return
+
+
+@main.command("outbox-sink")
+def outbox_sink() -> None:
+    """Run the development SMTP sink that writes every message to var/outbox/."""
+    from heard.outbox_sink import serve
+
+    directory = Path(os.environ.get("OUTBOX_DIR", var_dir() / "outbox"))
+    port = int(os.environ.get("OUTBOX_PORT", "2526"))
+    controller = serve(directory, "127.0.0.1", port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+@main.command()
+def run() -> None:
+    """Migrate, start the embedded Redis and outbox when not configured, and every
+    Procfile process together (honcho)."""
+    from heard import embedded
+
+    config = settings()
+    _upgrade(config.database_url)
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # so the Procfile finds `heard`
+    children = []
+    try:
+        if config.redis_embedded:
+            children.append(embedded.start_redis(embedded_redis_socket()))
+            env["REDIS_URL"] = config.redis_url
+        outbox = var_dir() / "outbox"
+        if config.outbox_embedded:
+            port = int(os.environ.get("OUTBOX_PORT", "2526"))
+            children.append(embedded.start_outbox_sink(outbox, port))
+            env["SMTP_URL"] = config.smtp_url
+        port = os.environ.get("PORT", "5000")
+        click.echo("\nHeard is starting:")
+        click.echo(f"  feedback form   http://127.0.0.1:{port}/feedback")
+        click.echo(f"  health          http://127.0.0.1:{port}/healthz")
+        click.echo(f"  database        {config.database_url}")
+        click.echo(f"  redis           {config.redis_url}{' (bundled)' if config.redis_embedded else ''}")
+        if config.outbox_embedded:
+            click.echo(f"  email outbox    {outbox}/ (every email Heard sends lands here)")
+        click.echo("  cases           .venv/bin/heard cases list --json\n")
+        honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"),
+                                   "-d", str(PROJECT_ROOT)], env=env)
+        try:
+            honcho.wait()
+        except KeyboardInterrupt:
+            honcho.send_signal(signal.SIGINT)
+            honcho.wait()
+    finally:
+        for child in reversed(children):
+            embedded.stop(child)
+
+
+# --- database ---------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+def _upgrade(url: str) -> None:
+    from models.migrate import upgrade
+
+    upgrade(url)
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration."""
+    _upgrade(settings().database_url)
+    click.echo("database is up to date")
+
+
+@main.command()
+def reconcile() -> None:
+    """Queue once whatever is waiting (the scheduler does this continually)."""
+    from heard.reconcile import reconcile as run_reconcile
+
+    click.echo(json.dumps(run_reconcile().__dict__))
+
+
+# --- listings for scripts and checks ----------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps([{k: _jsonable(v) for k, v in row.items()} for row in rows], indent=2, ensure_ascii=False))
+        return
+    click.echo("  ".join(columns))
+    for row in rows:
+        click.echo("  ".join(str(_jsonable(row[c])) for c in columns))
+
+
+@main.group()
+def cases() -> None:
+    """Cases opened from contacts."""
+
+
+@cases.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--limit", default=1000, show_default=True)
+def cases_list(as_json: bool, limit: int) -> None:
+    from sqlalchemy import select
+
+    from models import Case
+    from models.db import transaction
+
+    with transaction() as session:
+        rows = [
+            {
+                "reference": c.reference, "kind": c.kind, "exclusion": c.exclusion, "stage": c.stage,
+                "state": c.state, "service_area": c.service_area, "team": c.team, "urgent": c.urgent,
+                "received_at": c.received_at, "acknowledgement_due": c.acknowledgement_due,
+                "acknowledged_at": c.acknowledged_at, "response_due": c.response_due,
+                "contact_id": c.contact_id, "policy": c.policy,
+            }
+            for c in session.scalars(select(Case).order_by(Case.id.desc()).limit(limit))
+        ]
+    _print(rows, as_json, ["reference", "kind", "state", "service_area", "acknowledgement_due", "response_due"])
+
+
+@main.group()
+def contacts() -> None:
+    """Contacts as received."""
+
+
+@contacts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--limit", default=1000, show_default=True)
+def contacts_list(as_json: bool, limit: int) -> None:
+    from sqlalchemy import select
+
+    from models import Contact
+    from models.db import transaction
+
+    with transaction() as session:
+        rows = [
+            {
+                "id": c.id, "reference": c.reference, "channel": c.channel, "state": c.state,
+                "received_at": c.received_at, "anonymous": c.anonymous, "subject": c.subject,
+                "triage_attempts": c.triage_attempts,
+            }
+            for c in session.scalars(select(Contact).order_by(Contact.id.desc()).limit(limit))
+        ]
+    _print(rows, as_json, ["id", "reference", "channel", "state", "received_at"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The job queue: one Redis connection per process, the queues Heard uses, stable job ids.
+
+Jobs are named by their import path and take ids, never objects, so a job enqueued by one
+release can be run by the next.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+
+from heard.config import settings
+
+log = logging.getLogger(__name__)
+
+TRIAGE = "triage"
+NOTIFY = "notify"
+QUEUES = (TRIAGE, NOTIFY)  # every queue a worker must listen to; the Procfile test checks it
+
+TRIAGE_JOB = "heard.jobs.triage_contact"
+SEND_JOB = "heard.jobs.send_notification"
+
+# Retries are for passing faults (database restarting, SMTP relay busy).
+RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])
+
+
+@lru_cache(maxsize=None)
+def _connection(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+
+
+def redis() -> Redis:
+    return _connection(settings().redis_url)
+
+
+def queue(name: str) -> Queue:
+    return Queue(name, connection=redis())
+
+
+def triage_job_id(contact_id: int) -> str:
+    return f"triage-contact-{contact_id}"
+
+
+def send_job_id(notification_id: int) -> str:
+    return f"send-notification-{notification_id}"
+
+
+def enqueue_triage(contact_id: int) -> bool:
+    """Queue triage for a committed contact. False if Redis is unreachable: the contact is
+    safe in the database and the reconciler will queue it later."""
+    return _enqueue(TRIAGE, TRIAGE_JOB, contact_id, triage_job_id(contact_id))
+
+
+def enqueue_send(notification_id: int) -> bool:
+    return _enqueue(NOTIFY, SEND_JOB, notification_id, send_job_id(notification_id))
+
+
+def _enqueue(queue_name: str, func: str, arg: int, job_id: str) -> bool:
+    try:
+        queue(queue_name).enqueue(func, arg, job_id=job_id, retry=RETRY, result_ttl=3600, failure_ttl=7 * 86400)
+    except RedisError as exc:
+        log.warning("could not enqueue %s: %s; the reconciler will retry", job_id, exc.__class__.__name__)
+        return False
+    return True

@@ -1,0 +1,72 @@
+"""The reconciler: whatever the database says is waiting, and no job is doing, gets queued.
+
+This is what makes "nothing lost" hold when Redis was down at intake, a worker died, or
+Redis lost its data: the database is the truth, the queue only a means.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis import Redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from heard.queue import enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
+from models import Contact, Notification
+from models.db import transaction
+from models.intake import ContactState
+from models.outbox import NotificationState
+
+log = logging.getLogger(__name__)
+
+MAX_TRIAGE_ATTEMPTS = 5
+BATCH = 500
+LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    triage_queued: int
+    sends_queued: int
+    stuck_contacts: int  # gave up after MAX_TRIAGE_ATTEMPTS; an officer must look
+
+
+def _has_live_job(connection: Redis, job_id: str) -> bool:
+    try:
+        return Job.fetch(job_id, connection=connection).get_status(refresh=False) in LIVE
+    except NoSuchJobError:
+        return False
+
+
+def reconcile() -> Reconciled:
+    connection = redis()
+    with transaction() as db:
+        waiting = db.execute(
+            select(Contact.id, Contact.triage_attempts)
+            .where(Contact.state == ContactState.RECEIVED.value)
+            .order_by(Contact.id)
+            .limit(BATCH)
+        ).all()
+        unsent = db.scalars(
+            select(Notification.id)
+            .where(Notification.state.in_((NotificationState.PENDING.value, NotificationState.SENDING.value)))
+            .order_by(Notification.id)
+            .limit(BATCH)
+        ).all()
+    stuck = sum(1 for row in waiting if row.triage_attempts >= MAX_TRIAGE_ATTEMPTS)
+    triage_queued = sum(
+        1 for row in waiting
+        if row.triage_attempts < MAX_TRIAGE_ATTEMPTS
+        and not _has_live_job(connection, triage_job_id(row.id))
+        and enqueue_triage(row.id)
+    )
+    sends_queued = sum(
+        1 for notification_id in unsent
+        if not _has_live_job(connection, send_job_id(notification_id)) and enqueue_send(notification_id)
+    )
+    if triage_queued or sends_queued or stuck:
+        log.info("reconciled: %d triage, %d sends queued; %d contacts stuck", triage_queued, sends_queued, stuck)
+    return Reconciled(triage_queued, sends_queued, stuck)

@@ -1,0 +1,70 @@
+"""Engine and sessions: plain SQLAlchemy, so workers and servers need no Flask app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from heard.config import settings
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names (or omits)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers work while a writer commits; busy_timeout makes concurrent
+    # processes (web, worker, scheduler) wait for the write lock instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    # A forked RQ work horse must not share its parent's connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return engine
+
+
+@lru_cache(maxsize=None)
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    return engine_for(normalise_url(settings().database_url))
+
+
+@lru_cache(maxsize=None)
+def _sessionmaker(url: str) -> sessionmaker[Session]:
+    return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
+def session() -> Session:
+    return _sessionmaker(normalise_url(settings().database_url))()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """A session whose work is committed together, or rolled back on any error."""
+    with session() as db, db.begin():
+        yield db

@@ -1,0 +1,42 @@
+"""The outbox: every message Heard sends is a row here before a job sends it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class NotificationState(str, enum.Enum):
+    PENDING = "pending"  # written, not yet tried
+    SENDING = "sending"  # a job has started a send attempt
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; shows on /healthz
+
+
+class Notification(Base):
+    """One message to one person for one purpose.
+
+    Unique per case and purpose, so a retried triage job can never queue a second
+    acknowledgement for the same case.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("case_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320))
+    template: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=NotificationState.PENDING.value, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

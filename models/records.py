@@ -1,0 +1,76 @@
+"""Opening the record a triaged contact calls for, routing it, and recording each step.
+
+Pure domain over a session: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.cases import Case, CaseEvent
+from models.intake import Contact, ContactState
+from models.policy import UK, Policy
+from models.triage import TriageDecision
+
+SUMMARY_CHARS = 200
+
+
+class CaseState:
+    OPEN = "open"  # opened, not yet acknowledged
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+def record_event(db: Session, case: Case, kind: str, actor: str, detail: dict[str, Any] | None = None) -> CaseEvent:
+    event = CaseEvent(case=case, kind=kind, actor=actor, detail=detail or {}, at=utcnow())
+    db.add(event)
+    return event
+
+
+def open_record(db: Session, contact: Contact, decision: TriageDecision, policy: Policy, *, urgent: bool) -> Case:
+    """Open the case for a contact's current decision and route it to the owning team."""
+    kind = decision.category
+    area = policy.service_areas[decision.service_area]
+    case = Case(
+        reference=contact.reference,
+        contact_id=contact.id,
+        policy=policy.profile,
+        kind=kind,
+        exclusion=decision.exclusion,
+        stage=1 if kind == "complaint" else None,
+        state=CaseState.OPEN,
+        service_area=decision.service_area,
+        team=area.team,
+        urgent=urgent,
+        summary=" ".join(contact.text.split())[:SUMMARY_CHARS],
+        received_at=contact.received_at,
+        acknowledgement_due=None if contact.anonymous else policy.acknowledgement_due(kind, contact.received_at),
+    )
+    db.add(case)
+    actor = decision.decided_by
+    record_event(db, case, "opened", actor, {"kind": kind, "exclusion": decision.exclusion,
+                                             "confidence": decision.confidence, "needs_review": decision.needs_review})
+    record_event(db, case, "routed", actor, {"service_area": decision.service_area, "team": area.team})
+    if urgent:
+        reasons = [flag["reason"] for flag in decision.flags if flag.get("name") == "urgent"]
+        record_event(db, case, "flagged_urgent", actor, {"reasons": reasons})
+    if contact.anonymous:
+        record_event(db, case, "not_acknowledged", "system", {"reason": "anonymous: no contact details given"})
+    contact.state = ContactState.TRIAGED.value
+    return case
+
+
+def mark_acknowledged(db: Session, case: Case, policy: Policy, *, at: datetime, actor: str, channel: str) -> date | None:
+    """Record that the person has been told; start the response clock if the kind has one."""
+    acknowledged_on = at.astimezone(UK).date()
+    case.acknowledged_at = at
+    case.response_due = policy.response_due(case.kind, case.received_at, acknowledged_on)
+    if case.state == CaseState.OPEN:
+        case.state = CaseState.ACKNOWLEDGED
+    record_event(db, case, "acknowledged", actor, {
+        "channel": channel, "response_due": case.response_due.isoformat() if case.response_due else None})
+    return case.response_due

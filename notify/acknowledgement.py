@@ -1,0 +1,40 @@
+"""Deciding whether and how a new case is acknowledged, as an outbox row."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models import Case, Contact, Notification
+from models.outbox import NotificationState
+
+PURPOSE = "acknowledgement"
+
+
+def template_for(kind: str) -> str:
+    return {
+        "complaint": "ack_complaint",
+        "service_request": "ack_service_request",
+        "compliment": "ack_feedback",
+        "comment": "ack_feedback",
+        "excluded": "ack_excluded",
+    }[kind]
+
+
+def plan_acknowledgement(db: Session, case: Case, contact: Contact) -> Notification | None:
+    """Write the acknowledgement to the outbox, or return None when nobody can be told.
+
+    Anonymous contacts are never acknowledged. The unique (case, purpose) constraint
+    means a retried triage job cannot plan a second one.
+    """
+    if contact.anonymous or not contact.sender_email:
+        return None
+    notification = Notification(
+        case_id=case.id,
+        purpose=PURPOSE,
+        channel="email",
+        recipient=contact.sender_email,
+        template=template_for(case.kind),
+        state=NotificationState.PENDING.value,
+    )
+    db.add(notification)
+    return notification

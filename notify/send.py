@@ -1,0 +1,89 @@
+"""Sending one outbox row: render, send, record. Safe to run again at any point.
+
+A row already `sent` is left alone. A row found `sending` means an earlier attempt died
+between handing the message over and recording it; it is sent again with the same
+Message-ID, which is the most an SMTP relay allows us to promise.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.utils import parseaddr
+
+from models import Case, Contact, Notification
+from models.base import utcnow
+from models.db import transaction
+from models.outbox import NotificationState
+from models.policy import UK, Policy
+from models.records import mark_acknowledged
+from notify.acknowledgement import PURPOSE as ACKNOWLEDGEMENT
+from notify.email import build_message, parse_smtp_url, send_message, stable_message_id
+from notify.render import KIND_NAMES, render
+
+log = logging.getLogger(__name__)
+
+
+class PermanentFailure(Exception):
+    """The message can never be sent as it is (for example, no such template)."""
+
+
+def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_from: str) -> str:
+    """Send the notification if it has not been sent; returns its final state."""
+    with transaction() as db:
+        notification = db.get(Notification, notification_id)
+        if notification is None:
+            raise PermanentFailure(f"notification {notification_id} does not exist")
+        if notification.state == NotificationState.SENT.value:
+            return notification.state
+        notification.state = NotificationState.SENDING.value
+        notification.attempts += 1
+        case = db.get_one(Case, notification.case_id)
+        contact = db.get_one(Contact, case.contact_id)
+        at = utcnow()
+        message = _compose(notification, case, contact, policy, mail_from, at)
+
+    try:
+        provider_id = send_message(message, parse_smtp_url(smtp_url))
+    except Exception as exc:
+        with transaction() as db:
+            row = db.get_one(Notification, notification_id)
+            row.last_error = f"{exc.__class__.__name__}: {str(exc)[:500]}"
+        log.warning("sending notification %s failed: %s", notification_id, exc.__class__.__name__)
+        raise
+
+    with transaction() as db:
+        row = db.get_one(Notification, notification_id)
+        row.state = NotificationState.SENT.value
+        row.provider_id = provider_id
+        row.sent_at = utcnow()
+        row.last_error = None
+        if row.purpose == ACKNOWLEDGEMENT:
+            mark_acknowledged(db, db.get_one(Case, row.case_id), policy, at=at, actor="system:notify", channel=row.channel)
+    return NotificationState.SENT.value
+
+
+def _compose(notification: Notification, case: Case, contact: Contact, policy: Policy, mail_from: str, at: datetime):  # type: ignore[no-untyped-def]
+    acknowledged_on = at.astimezone(UK).date()
+    rendered = render(
+        notification.template,
+        council=policy.council,
+        ombudsman=policy.ombudsman,
+        case=case,
+        name=contact.sender_name,
+        team=policy.service_areas[case.service_area].team,
+        kind_name=KIND_NAMES[case.kind],
+        response_due=policy.response_due(case.kind, case.received_at, acknowledged_on),
+        signpost=policy.signposts.get(case.exclusion) if case.exclusion else None,
+    )
+    sender = mail_from or f"{policy.council.name} <{policy.council.email}>"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "heard.invalid"
+    return build_message(
+        sender=sender,
+        recipient=notification.recipient,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=stable_message_id(f"notification-{notification.id}.{case.reference}", domain),
+        in_reply_to=(contact.thread_refs or {}).get("message_id"),
+    )
