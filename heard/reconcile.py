@@ -10,11 +10,13 @@ import logging
 from dataclasses import dataclass
 
 from redis import Redis
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from sqlalchemy import select
 
-from heard.queue import enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
+from heard.queue import QUEUES, enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
 from models import Contact, Notification
 from models.db import transaction
 from models.intake import ContactState
@@ -41,8 +43,19 @@ def _has_live_job(connection: Redis, job_id: str) -> bool:
         return False
 
 
-def reconcile() -> Reconciled:
+def recover_abandoned_jobs(connection: Redis, now: float | None = None) -> None:
+    """Let RQ retry (or fail) jobs whose worker died mid-job, once their heartbeat lapsed.
+
+    RQ does this itself only every ten minutes; the reconciler does it every round.
+    `now` is a Unix time, for a test that has killed a worker to look ahead.
+    """
+    for name in QUEUES:
+        StartedJobRegistry(queue=Queue(name, connection=connection)).cleanup(timestamp=now)
+
+
+def reconcile(now: float | None = None) -> Reconciled:
     connection = redis()
+    recover_abandoned_jobs(connection, now)
     with transaction() as db:
         waiting = db.execute(
             select(Contact.id, Contact.triage_attempts)

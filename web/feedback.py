@@ -45,11 +45,12 @@ def form():  # type: ignore[no-untyped-def]
 def submit():  # type: ignore[no-untyped-def]
     raw_body = request.get_data(cache=True)  # the exact bytes, read before the form is parsed
     form = _build_form()
+    valid = form.validate_on_submit()
     token = _valid_token(form.submission_token.data)
     if token is None:
         form.submission_token.errors = ["This form has expired. Check your answers and send it again"]
         form.submission_token.data = _tokens().dumps(secrets.token_urlsafe(24))
-    if not form.validate_on_submit() or token is None:
+    if not valid or token is None:
         return render_template("feedback/form.html", form=form, feedback_types=FEEDBACK_TYPES), 400
     try:
         stored = accept(_submission(form, token), raw_body, request.content_type or "", current_app.config["POLICY"])

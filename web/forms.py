@@ -42,7 +42,13 @@ def uk_phone(form: FlaskForm, field) -> None:  # type: ignore[no-untyped-def]
         number = phonenumbers.parse(field.data, "GB")
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    # Lenient, as the Design System advises: any format, and numbers that could exist
+    # (Ofcom's drama ranges included), but not fragments.
+    plausible = number is not None and (
+        phonenumbers.is_valid_number(number)
+        or (phonenumbers.is_possible_number(number) and len(str(number.national_number)) >= 9)
+    )
+    if not plausible:
         raise ValidationError("Enter a telephone number, like 01632 960 001 or 07700 900 982")
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -1,0 +1,151 @@
+"""The pipeline on real Redis and a real SMTP sink: triage -> case -> acknowledgement."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from heard import jobs
+from heard.reconcile import reconcile
+from intake.store import Received, store
+from models import Case, CaseEvent, Contact, Notification, TriageDecision
+from models.db import transaction
+from models.policy import load_policy
+from tests.conftest import run_jobs
+
+POLICY = load_policy("huntingdonshire")
+
+
+def receive(n: int = 1, *, anonymous: bool = False, kind: str | None = "complaint", area: str | None = "waste") -> list[int]:
+    ids = []
+    for i in range(n):
+        stored = store(Received(
+            channel="web", provider_id=f"token-{i}-{anonymous}", content_type="application/x-www-form-urlencoded",
+            body=f"what_happened=bin+missed+{i}".encode(), text=f"My bin was missed again, the third time ({i}).",
+            received_at=datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc),
+            fields={"sender_name": None if anonymous else "Ann Example",
+                    "sender_email": None if anonymous else f"ann{i}@example.org",
+                    "anonymous": anonymous, "declared_category": kind, "declared_service_area": area},
+        ), POLICY)
+        ids.append(stored.contact_id)
+    return ids
+
+
+def count(model) -> int:  # type: ignore[no-untyped-def]
+    with transaction() as db:
+        return db.scalar(select(func.count()).select_from(model))
+
+
+def test_a_contact_becomes_an_acknowledged_case(smtp_sink):
+    (contact_id,) = receive()
+    jobs.triage_contact(contact_id)
+    (notification_id,) = _notification_ids()
+    jobs.send_notification(notification_id)
+
+    with transaction() as db:
+        case = db.scalars(select(Case)).one()
+        assert case.reference == "HDC-2026-000001"
+        assert (case.kind, case.stage, case.service_area, case.team) == ("complaint", 1, "waste", "Operations: Waste Services")
+        # Received Wed 18 Nov 2026: 5 working days later is Wed 25 Nov.
+        assert case.acknowledgement_due.isoformat() == "2026-11-25"
+        assert case.state == "acknowledged" and case.acknowledged_at is not None
+        assert case.response_due is not None
+        events = [e.kind for e in db.scalars(select(CaseEvent).order_by(CaseEvent.id))]
+        assert events == ["opened", "routed", "acknowledged"]
+        decision = db.scalars(select(TriageDecision)).one()
+        assert decision.decided_by.startswith("model:")
+        assert db.get_one(Contact, contact_id).state == "triaged"
+
+    (message,) = smtp_sink.messages()
+    assert message["To"] == "ann0@example.org"
+    assert "HDC-2026-000001" in message["Subject"]
+    assert message["Auto-Submitted"] == "auto-replied"
+    body = message.get_body(("plain",)).get_content()
+    assert "stage 1" in body and "Operations: Waste Services" in body
+    due = case.response_due
+    assert f"{due:%B %Y}" in body and str(due.day) in body
+    assert message.get_body(("html",)) is not None
+
+
+def test_jobs_run_twice_change_nothing(smtp_sink):
+    (contact_id,) = receive()
+    jobs.triage_contact(contact_id)
+    jobs.triage_contact(contact_id)
+    (notification_id,) = _notification_ids()
+    jobs.send_notification(notification_id)
+    jobs.send_notification(notification_id)
+    assert (count(Case), count(TriageDecision), count(Notification)) == (1, 1, 1)
+    assert len(smtp_sink.messages()) == 1
+
+
+def test_anonymous_contact_opens_a_case_without_acknowledgement(smtp_sink):
+    (contact_id,) = receive(anonymous=True)
+    jobs.triage_contact(contact_id)
+    with transaction() as db:
+        case = db.scalars(select(Case)).one()
+        assert case.acknowledgement_due is None
+        assert [e.kind for e in case.events][-1] == "not_acknowledged"
+    assert count(Notification) == 0
+
+
+def test_unsure_contact_goes_to_review(smtp_sink):
+    (contact_id,) = receive(kind=None, area=None)
+    jobs.triage_contact(contact_id)
+    with transaction() as db:
+        decision = db.scalars(select(TriageDecision)).one()
+        assert decision.needs_review
+        assert db.scalars(select(Case.service_area)).one() == "customer_services"
+
+
+def test_queue_drains_through_a_real_worker(smtp_sink):
+    from heard.queue import enqueue_triage
+
+    for contact_id in receive(3):
+        enqueue_triage(contact_id)
+    run_jobs()
+    assert count(Case) == 3
+    assert len(smtp_sink.wait_for(3)) == 3
+
+
+def test_smtp_down_keeps_the_notification_for_a_retry(smtp_sink, monkeypatch):
+    from heard import config
+
+    (contact_id,) = receive()
+    jobs.triage_contact(contact_id)
+    (notification_id,) = _notification_ids()
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:1")
+    config.settings.cache_clear()
+    try:
+        jobs.send_notification(notification_id)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("sending to a closed port must fail")
+    with transaction() as db:
+        row = db.get_one(Notification, notification_id)
+        assert row.state == "failed" and "Connection" in (row.last_error or "")  # no job: no retries left
+    monkeypatch.setenv("SMTP_URL", smtp_sink.url)
+    config.settings.cache_clear()
+
+
+def test_contacts_stored_while_redis_was_down_are_triaged_once(smtp_sink):
+    ids = receive(5)  # stored without any job queued, as when Redis is unreachable
+    first = reconcile()
+    assert first.triage_queued == 5
+    assert reconcile().triage_queued == 0  # already queued: not queued twice
+    run_jobs()
+    assert count(Case) == 5
+    assert reconcile().triage_queued == 0
+    assert len(smtp_sink.wait_for(5)) == 5
+    assert sorted(ids) == sorted(_case_contact_ids())
+
+
+def _notification_ids() -> list[int]:
+    with transaction() as db:
+        return list(db.scalars(select(Notification.id).order_by(Notification.id)))
+
+
+def _case_contact_ids() -> list[int]:
+    with transaction() as db:
+        return list(db.scalars(select(Case.contact_id)))
