@@ -37,7 +37,7 @@ def _database() -> dict[str, Any]:
             waiting = db.scalar(select(func.count()).where(Contact.state == ContactState.RECEIVED.value))
             by_state = dict(db.execute(
                 select(Notification.state, func.count()).group_by(Notification.state)
-            ).tuples().all())
+            ).all())
     except SQLAlchemyError as exc:
         return {"ok": False, "error": exc.__class__.__name__}
     return {
