@@ -58,7 +58,7 @@ def worker(burst: bool) -> None:
     # Load everything a job needs once, before the worker forks a work horse per job.
     import heard.jobs  # noqa: F401
 
-    Worker(list(QUEUES), connection=redis()).work(burst=burst, with_scheduler=True)
+    Worker(list(QUEUES), connection=redis()).work(burst=burst)
 
 
 @main.command()

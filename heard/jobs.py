@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from rq import get_current_job
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -105,14 +104,7 @@ def _pending_acknowledgement(contact_id: int, db=None) -> int | None:  # type: i
 
 
 def send_notification(notification_id: int) -> str:
+    """Send one outbox row. A failure is recorded on the row, which the reconciler retries
+    with backoff; RQ itself does not retry sends."""
     config = settings()
-    try:
-        return send(notification_id, current_policy(), config.smtp_url, config.mail_from)
-    except Exception:
-        job = get_current_job()
-        if job is None or not job.retries_left:
-            with transaction() as db:
-                row = db.get(Notification, notification_id)
-                if row is not None and row.state != NotificationState.SENT.value:
-                    row.state = NotificationState.FAILED.value
-        raise
+    return send(notification_id, current_policy(), config.smtp_url, config.mail_from)

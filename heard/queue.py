@@ -24,8 +24,10 @@ QUEUES = (TRIAGE, NOTIFY)  # every queue a worker must listen to; the Procfile t
 TRIAGE_JOB = "heard.jobs.triage_contact"
 SEND_JOB = "heard.jobs.send_notification"
 
-# Retries are for passing faults (database restarting, SMTP relay busy).
-RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])
+# Triage retries at once for passing faults; anything longer is the reconciler's work,
+# which keeps every backoff in the database rather than in Redis timers. Sends are
+# retried only by the reconciler, from the outbox row's own next_attempt_at.
+TRIAGE_RETRY = Retry(max=2)
 
 
 @lru_cache(maxsize=None)
@@ -52,16 +54,16 @@ def send_job_id(notification_id: int) -> str:
 def enqueue_triage(contact_id: int) -> bool:
     """Queue triage for a committed contact. False if Redis is unreachable: the contact is
     safe in the database and the reconciler will queue it later."""
-    return _enqueue(TRIAGE, TRIAGE_JOB, contact_id, triage_job_id(contact_id))
+    return _enqueue(TRIAGE, TRIAGE_JOB, contact_id, triage_job_id(contact_id), TRIAGE_RETRY)
 
 
 def enqueue_send(notification_id: int) -> bool:
-    return _enqueue(NOTIFY, SEND_JOB, notification_id, send_job_id(notification_id))
+    return _enqueue(NOTIFY, SEND_JOB, notification_id, send_job_id(notification_id), None)
 
 
-def _enqueue(queue_name: str, func: str, arg: int, job_id: str) -> bool:
+def _enqueue(queue_name: str, func: str, arg: int, job_id: str, retry: Retry | None) -> bool:
     try:
-        queue(queue_name).enqueue(func, arg, job_id=job_id, retry=RETRY, result_ttl=3600, failure_ttl=7 * 86400)
+        queue(queue_name).enqueue(func, arg, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400)
     except RedisError as exc:
         log.warning("could not enqueue %s: %s; the reconciler will retry", job_id, exc.__class__.__name__)
         return False

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from redis import Redis
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from heard.queue import QUEUES, enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
 from models import Contact, Notification
+from models.base import utcnow
 from models.db import transaction
 from models.intake import ContactState
 from models.outbox import NotificationState
@@ -47,13 +49,14 @@ def recover_abandoned_jobs(connection: Redis, now: float | None = None) -> None:
     """Let RQ retry (or fail) jobs whose worker died mid-job, once their heartbeat lapsed.
 
     RQ does this itself only every ten minutes; the reconciler does it every round.
-    `now` is a Unix time, for a test that has killed a worker to look ahead.
     """
     for name in QUEUES:
         StartedJobRegistry(queue=Queue(name, connection=connection)).cleanup(timestamp=now)
 
 
 def reconcile(now: float | None = None) -> Reconciled:
+    """One round. `now` (a Unix time, default the clock) lets a test look ahead past a dead
+    worker's heartbeat and a notification's backoff."""
     connection = redis()
     recover_abandoned_jobs(connection, now)
     with transaction() as db:
@@ -63,9 +66,11 @@ def reconcile(now: float | None = None) -> Reconciled:
             .order_by(Contact.id)
             .limit(BATCH)
         ).all()
+        at = datetime.fromtimestamp(now, timezone.utc) if now is not None else utcnow()
         unsent = db.scalars(
             select(Notification.id)
             .where(Notification.state.in_((NotificationState.PENDING.value, NotificationState.SENDING.value)))
+            .where(or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= at))
             .order_by(Notification.id)
             .limit(BATCH)
         ).all()

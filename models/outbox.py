@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,7 +15,16 @@ class NotificationState(str, enum.Enum):
     PENDING = "pending"  # written, not yet tried
     SENDING = "sending"  # a job has started a send attempt
     SENT = "sent"
-    FAILED = "failed"  # gave up after the last retry; shows on /healthz
+    FAILED = "failed"  # gave up after MAX_ATTEMPTS; shows on /healthz
+
+
+MAX_ATTEMPTS = 12
+BACKOFF_SECONDS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure: 30 s rising to 6 h (about a day in all)."""
+    return timedelta(seconds=BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1])
 
 
 class Notification(Base):
@@ -40,3 +49,6 @@ class Notification(Base):
     provider_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # When the reconciler may try again after a failed attempt; backoff lives here, in the
+    # database, so it survives Redis being emptied.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)

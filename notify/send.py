@@ -1,5 +1,7 @@
 """Sending one outbox row: render, send, record. Safe to run again at any point.
 
+A failed attempt records its error and when to try again (`next_attempt_at`); the
+reconciler queues the retry then, and after MAX_ATTEMPTS the row is `failed`.
 A row already `sent` is left alone. A row found `sending` means an earlier attempt died
 between handing the message over and recording it; it is sent again with the same
 Message-ID, which is the most an SMTP relay allows us to promise.
@@ -14,7 +16,7 @@ from email.utils import parseaddr
 from models import Case, Contact, Notification
 from models.base import utcnow
 from models.db import transaction
-from models.outbox import NotificationState
+from models.outbox import MAX_ATTEMPTS, NotificationState, backoff
 from models.policy import UK, Policy
 from models.records import mark_acknowledged
 from notify.acknowledgement import PURPOSE as ACKNOWLEDGEMENT
@@ -49,7 +51,11 @@ def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_
         with transaction() as db:
             row = db.get_one(Notification, notification_id)
             row.last_error = f"{exc.__class__.__name__}: {str(exc)[:500]}"
-        log.warning("sending notification %s failed: %s", notification_id, exc.__class__.__name__)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.state = NotificationState.FAILED.value
+            else:
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
+        log.warning("sending notification %s failed (attempt %s): %s", notification_id, row.attempts, exc.__class__.__name__)
         raise
 
     with transaction() as db:
@@ -58,6 +64,7 @@ def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_
         row.provider_id = provider_id
         row.sent_at = utcnow()
         row.last_error = None
+        row.next_attempt_at = None
         if row.purpose == ACKNOWLEDGEMENT:
             mark_acknowledged(db, db.get_one(Case, row.case_id), policy, at=at, actor="system:notify", channel=row.channel)
     return NotificationState.SENT.value

@@ -190,6 +190,6 @@ def run_jobs(max_rounds: int = 5) -> None:
     from heard.queue import QUEUES, redis
 
     for _ in range(max_rounds):
-        SimpleWorker(list(QUEUES), connection=redis()).work(burst=True, logging_level="WARNING", with_scheduler=True)
+        SimpleWorker(list(QUEUES), connection=redis()).work(burst=True, logging_level="WARNING")
         if not any(redis().llen(f"rq:queue:{name}") for name in QUEUES):
             return

@@ -106,7 +106,7 @@ def test_a_worker_killed_mid_job_leaves_work_a_retry_finishes_once(smtp_sink, tm
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and _count(Notification, sent=True) < 40:
-        reconcile(now=time.time() + 3600)  # look past the dead worker's heartbeat
+        reconcile(now=time.time() + 3600)  # look past the dead worker's heartbeat and any backoff
         run_jobs()
         time.sleep(0.5)
     assert (_count(Case), _count(TriageDecision), _count(Notification)) == (40, 40, 40)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
 from heard import jobs
+from heard.queue import redis
 from heard.reconcile import reconcile
 from intake.store import Received, store
 from models import Case, CaseEvent, Contact, Notification, TriageDecision
@@ -124,9 +126,17 @@ def test_smtp_down_keeps_the_notification_for_a_retry(smtp_sink, monkeypatch):
         raise AssertionError("sending to a closed port must fail")
     with transaction() as db:
         row = db.get_one(Notification, notification_id)
-        assert row.state == "failed" and "Connection" in (row.last_error or "")  # no job: no retries left
+        assert row.state == "sending" and row.attempts == 1 and "Connection" in (row.last_error or "")
+        assert row.next_attempt_at is not None
+    redis().flushdb()  # and Redis lost the queued job: only the outbox row remains
+    assert reconcile().sends_queued == 0  # backing off: not yet
     monkeypatch.setenv("SMTP_URL", smtp_sink.url)
     config.settings.cache_clear()
+    assert reconcile(now=time.time() + 60).sends_queued == 1
+    run_jobs()
+    assert len(smtp_sink.messages()) == 1
+    with transaction() as db:
+        assert db.get_one(Notification, notification_id).state == "sent"
 
 
 def test_contacts_stored_while_redis_was_down_are_triaged_once(smtp_sink):

@@ -142,12 +142,14 @@ def upgrade() -> None:
     sa.Column('provider_id', sa.String(length=255), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_notifications_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('case_id', 'purpose', name=op.f('uq_notifications_case_id_purpose'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_state'), ['state'], unique=False)
 
 
@@ -155,6 +157,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_state'))
+        batch_op.drop_index(batch_op.f('ix_notifications_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_notifications_case_id'))
 
     op.drop_table('notifications')
