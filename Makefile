@@ -18,7 +18,10 @@ test: install
 bench: install
 	$(BIN)/python -m pytest tests/benchmarks -q -s
 
-install: check-python $(STAMP) node_modules/.installed web/static/build/heard.css
+MODEL := build/triage-model/heard-triage.json
+MODEL_INPUTS := $(wildcard triage/data/contacts/*.jsonl) triage/model.py triage/pipeline.py triage/signals.py triage/dates.py triage/text.py triage/train.py triage/dataset.py
+
+install: check-python $(STAMP) node_modules/.installed web/static/build/heard.css $(MODEL)
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Heard needs Python 3.11 or later; set PYTHON=python3.11")'
@@ -36,5 +39,10 @@ node_modules/.installed: package.json package-lock.json
 web/static/build/heard.css: web/assets/heard.scss node_modules/.installed
 	npm run --silent build
 
+# The triage pipeline is built from the data in the repository (about a minute), never
+# committed; `make test` checks it matches the data it claims.
+$(MODEL): $(MODEL_INPUTS) $(STAMP)
+	$(BIN)/heard triage train
+
 clean:
-	rm -rf $(VENV) node_modules web/static/build var
+	rm -rf $(VENV) node_modules web/static/build build var

@@ -51,14 +51,30 @@ def web(workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty (for scripts and tests).")
 def worker(burst: bool) -> None:
     """Run an RQ worker on every Heard queue."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from rq import Worker
 
     from heard.queue import QUEUES, redis
 
-    # Load everything a job needs once, before the worker forks a work horse per job.
+    # Load everything a job needs once, before the worker forks a work horse per job:
+    # the spaCy pipeline is then shared by every horse instead of loaded per job.
     import heard.jobs  # noqa: F401
+    from triage.pipeline import load_model
 
-    Worker(list(QUEUES), connection=redis()).work(burst=burst)
+    load_model()
+
+    log = logging.getLogger("heard.worker")
+    delay = 1.0
+    while True:
+        try:
+            Worker(list(QUEUES), connection=redis()).work(burst=burst)
+            return
+        except RedisConnectionError as exc:
+            # Redis restarting must not end the process: honcho would stop every other
+            # process with it, and intake keeps accepting contacts meanwhile.
+            log.warning("Redis unreachable (%s); retrying in %.0f s", exc.__class__.__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
 
 @main.command()
@@ -166,6 +182,71 @@ def reconcile() -> None:
     from heard.reconcile import reconcile as run_reconcile
 
     click.echo(json.dumps(run_reconcile().__dict__))
+
+
+# --- triage ----------------------------------------------------------------------------
+
+
+@main.group("triage")
+def triage_group() -> None:
+    """The triage classifier: train, evaluate, classify."""
+
+
+@triage_group.command("train")
+@click.option("--with-corrections", is_flag=True, help="Also learn from officers' corrections in the database.")
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="Where to write the pipeline (default: where Heard loads it).")
+def triage_train(with_corrections: bool, output: Path | None) -> None:
+    """Train the pipeline from triage/data/, reproducibly, and write it with its data digest."""
+    from triage.pipeline import model_path
+    from triage.train import train_and_save
+
+    extra = _officer_corrections() if with_corrections else []
+    meta = train_and_save(output or model_path(), extra)
+    click.echo(f"trained on {meta['split_sizes']['train']} + {meta['split_sizes']['dev']} contacts"
+               f" ({meta['corrections']} officer corrections), data {meta['data_digest'][:12]}, written to {output or model_path()}")
+
+
+def _officer_corrections() -> list[Any]:
+    """Contacts whose latest decision an officer made, as extra training examples."""
+    from sqlalchemy import select
+
+    from models import Contact, TriageDecision
+    from models.db import transaction
+    from triage.dataset import Example
+
+    latest: dict[int, Any] = {}
+    with transaction() as db:
+        rows = db.execute(
+            select(TriageDecision, Contact).join(Contact, TriageDecision.contact_id == Contact.id).order_by(TriageDecision.id)
+        ).all()
+        for decision, contact in rows:
+            latest[contact.id] = (decision, contact)
+    return [
+        Example(id=f"correction-{contact.id}", channel=contact.channel, received_at=contact.received_at,
+                subject=contact.subject, text=contact.text, category=decision.category, exclusion=decision.exclusion,
+                service_area=decision.service_area, urgent=any(f.get("name") == "urgent" for f in decision.flags))
+        for decision, contact in latest.values() if decision.decided_by.startswith("officer:")
+    ]
+
+
+@triage_group.command("eval")
+@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def triage_eval(split: str, as_json: bool) -> None:
+    """Per-label precision, recall and F1, macro-F1 and a confusion matrix, beside two baselines."""
+    from triage.evaluate import evaluate, format_report
+
+    report = evaluate(split)
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@triage_group.command("classify")
+@click.option("--batch-size", default=256, show_default=True)
+def triage_classify(batch_size: int) -> None:
+    """Read contacts as JSON Lines on standard input; write one label object per line."""
+    from triage.cli_io import classify_stream
+
+    classify_stream(sys.stdin, sys.stdout, batch_size)
 
 
 # --- listings for scripts and checks ----------------------------------------------------

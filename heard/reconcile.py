@@ -17,7 +17,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from sqlalchemy import or_, select
 
-from heard.queue import QUEUES, enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
+from heard.queue import NOTIFY, QUEUES, TRIAGE, enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
 from models import Contact, Notification
 from models.base import utcnow
 from models.db import transaction
@@ -38,11 +38,17 @@ class Reconciled:
     stuck_contacts: int  # gave up after MAX_TRIAGE_ATTEMPTS; an officer must look
 
 
-def _has_live_job(connection: Redis, job_id: str) -> bool:
+def _has_live_job(connection: Redis, queue_name: str, job_id: str) -> bool:
+    """Is some job going to do this work? A job marked queued counts only while its id is
+    really in the queue: a worker killed between taking it and starting it leaves it in
+    RQ's intermediate list, which RQ itself only notices minutes later."""
     try:
-        return Job.fetch(job_id, connection=connection).get_status(refresh=False) in LIVE
+        status = Job.fetch(job_id, connection=connection).get_status(refresh=False)
     except NoSuchJobError:
         return False
+    if status == JobStatus.QUEUED:
+        return connection.lpos(Queue(queue_name, connection=connection).key, job_id) is not None
+    return status in LIVE
 
 
 def recover_abandoned_jobs(connection: Redis, now: float | None = None) -> None:
@@ -78,12 +84,12 @@ def reconcile(now: float | None = None) -> Reconciled:
     triage_queued = sum(
         1 for row in waiting
         if row.triage_attempts < MAX_TRIAGE_ATTEMPTS
-        and not _has_live_job(connection, triage_job_id(row.id))
+        and not _has_live_job(connection, TRIAGE, triage_job_id(row.id))
         and enqueue_triage(row.id)
     )
     sends_queued = sum(
         1 for notification_id in unsent
-        if not _has_live_job(connection, send_job_id(notification_id)) and enqueue_send(notification_id)
+        if not _has_live_job(connection, NOTIFY, send_job_id(notification_id)) and enqueue_send(notification_id)
     )
     if triage_queued or sends_queued or stuck:
         log.info("reconciled: %d triage, %d sends queued; %d contacts stuck", triage_queued, sends_queued, stuck)

@@ -91,13 +91,38 @@ def test_anonymous_contact_opens_a_case_without_acknowledgement(smtp_sink):
     assert count(Notification) == 0
 
 
-def test_unsure_contact_goes_to_review(smtp_sink):
-    (contact_id,) = receive(kind=None, area=None)
-    jobs.triage_contact(contact_id)
+def test_unreadable_contact_goes_to_review(smtp_sink):
+    stored = store(Received(channel="web", provider_id="emoji", content_type="text/plain", body=b"x",
+                            text="\U0001F5D1\U0001F621\U0001F621", fields={"sender_email": "e@example.org"}), POLICY)
+    jobs.triage_contact(stored.contact_id)
     with transaction() as db:
         decision = db.scalars(select(TriageDecision)).one()
-        assert decision.needs_review
+        assert decision.needs_review and decision.decided_by.startswith("model:spacy-bow@")
+        assert any("no readable words" in s for s in decision.signals)
         assert db.scalars(select(Case.service_area)).one() == "customer_services"
+
+
+def test_urgent_contacts_are_flagged_on_the_case(smtp_sink):
+    stored = store(Received(channel="web", provider_id="urgent", content_type="text/plain", body=b"x",
+                            text="I've been evicted today and I'm sleeping in my car tonight with my kids.",
+                            fields={"sender_email": "u@example.org"}), POLICY)
+    jobs.triage_contact(stored.contact_id)
+    with transaction() as db:
+        case = db.scalars(select(Case)).one()
+        assert case.urgent and "flagged_urgent" in [e.kind for e in case.events]
+
+
+def test_officer_corrections_become_training_examples(smtp_sink):
+    from heard.cli import _officer_corrections
+
+    (contact_id,) = receive()
+    jobs.triage_contact(contact_id)
+    assert _officer_corrections() == []
+    with transaction() as db:
+        db.add(TriageDecision(contact_id=contact_id, category="excluded", exclusion="out_of_time",
+                              service_area="waste", decided_by="officer:7"))
+    (example,) = _officer_corrections()
+    assert (example.category, example.exclusion, example.service_area) == ("excluded", "out_of_time", "waste")
 
 
 def test_queue_drains_through_a_real_worker(smtp_sink):
@@ -159,3 +184,20 @@ def _notification_ids() -> list[int]:
 def _case_contact_ids() -> list[int]:
     with transaction() as db:
         return list(db.scalars(select(Case.contact_id)))
+
+
+def test_a_job_a_dead_worker_took_but_never_started_is_queued_again(smtp_sink):
+    """RQ moves a job's id to an intermediate list when a worker takes it; a worker killed
+    before it starts the job leaves it there, marked queued, for RQ to notice minutes later."""
+    from rq import Queue
+
+    from heard.queue import TRIAGE, enqueue_triage, triage_job_id
+
+    (contact_id,) = receive()
+    enqueue_triage(contact_id)
+    queue_key = Queue(TRIAGE, connection=redis()).key
+    redis().lmove(queue_key, f"{queue_key}:intermediate", "RIGHT", "LEFT")  # what dequeue does
+    assert reconcile().triage_queued == 1
+    assert redis().lpos(queue_key, triage_job_id(contact_id)) is not None
+    run_jobs()
+    assert count(Case) == 1

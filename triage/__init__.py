@@ -5,7 +5,7 @@ No database, no queue. `classify` is the one interface every channel's job uses.
 
 from triage.labels import CATEGORIES, EXCLUSIONS, SERVICE_AREAS
 from triage.types import Flag, TriageInput, TriageResult
-from triage.classify import classify, classify_many
+from triage.pipeline import classify, classify_many
 
 __all__ = [
     "CATEGORIES", "EXCLUSIONS", "SERVICE_AREAS", "Flag", "TriageInput", "TriageResult",

@@ -1,0 +1,55 @@
+"""Triage speed and memory, beside spaCy's bare tokenizer measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+import spacy
+
+from triage import TriageInput, classify, classify_many
+from triage.dataset import by_split, load
+
+COPIES = 8  # the test split repeated, about 3,000 contacts
+
+
+def _inputs() -> list[TriageInput]:
+    examples = by_split(load())["test"]
+    return [TriageInput(id=e.id, text=e.text, subject=e.subject, channel=e.channel, received_at=e.received_at)
+            for e in examples] * COPIES
+
+
+def test_classify_throughput_latency_and_memory():
+    contacts = _inputs()
+    list(classify_many(contacts[:50]))  # load the model first
+
+    bare = spacy.blank("en")
+    start = time.perf_counter()
+    for _doc in bare.pipe((c.text for c in contacts), batch_size=256):
+        pass
+    tokenizer = time.perf_counter() - start
+
+    start = time.perf_counter()
+    results = list(classify_many(contacts))
+    batch = time.perf_counter() - start
+    assert len(results) == len(contacts)
+
+    latencies = []
+    for contact in contacts[:500]:
+        t = time.perf_counter()
+        classify(contact)
+        latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+
+    probe = ("import resource, json; from triage.pipeline import load_model; load_model(); "
+             "print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))")
+    rss_kb = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout)
+
+    print(f"\n{len(contacts)} contacts (the test split x{COPIES}), one process")
+    print(f"  baseline: blank spaCy tokenizer    {len(contacts) / tokenizer:8.0f} contacts/s")
+    print(f"  classify_many (model + rules)      {len(contacts) / batch:8.0f} contacts/s")
+    print(f"  classify, one at a time            p50 {statistics.median(latencies):.2f} ms, p99 {latencies[int(0.99 * len(latencies))]:.2f} ms")
+    print(f"  process with the model loaded      {rss_kb / 1024:.0f} MB peak RSS")

@@ -1,0 +1,174 @@
+"""The triage classifier: its contract, its rules, its data, and hostile input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime, timezone
+
+import pytest
+
+from triage import CATEGORIES, EXCLUSIONS, SERVICE_AREAS, TriageInput, classify, classify_many
+from triage import model as triage_model
+from triage.dataset import by_split, data_digest, data_files, load, split_of
+from triage.dates import read_time_limit
+from triage.pipeline import load_model
+from triage.signals import URGENT, find
+from triage.text import MAX_CHARS
+
+RECEIVED = datetime(2026, 10, 3, 9, 14, tzinfo=timezone.utc)
+
+
+def contact(text: str, subject: str | None = None, received: datetime = RECEIVED, channel: str = "email") -> TriageInput:
+    return TriageInput(text=text, subject=subject, channel=channel, received_at=received, id="t")
+
+
+def test_the_built_model_matches_the_data_it_claims():
+    meta = load_model().meta
+    assert meta["data_digest"] == data_digest(data_files()), "run `heard triage train` (make does) after changing the data"
+    assert meta["version"] == triage_model.VERSION
+
+
+def test_training_data_follows_the_label_contract():
+    examples = load()
+    assert len(examples) >= 2500
+    assert len({e.id for e in examples}) == len(examples)
+    assert {e.channel for e in examples} == {"email", "voice", "social", "sms", "web"}
+    for e in examples:
+        assert e.category in CATEGORIES and e.service_area in SERVICE_AREAS
+        assert (e.exclusion in EXCLUSIONS) if e.category == "excluded" else e.exclusion is None
+        assert e.received_at.tzinfo is not None and e.text.strip()
+    exclusions = Counter(e.exclusion for e in examples if e.exclusion)
+    assert set(exclusions) == set(EXCLUSIONS) and min(exclusions.values()) >= 50
+    assert min(Counter(e.service_area for e in examples).values()) >= 150
+    assert sum(e.urgent for e in examples) >= 100
+
+
+def test_the_split_is_fixed_by_id_alone():
+    assert split_of("email-0001") == split_of("email-0001")
+    sizes = {name: len(rows) for name, rows in by_split(load()).items()}
+    total = sum(sizes.values())
+    assert 0.65 < sizes["train"] / total < 0.75 and 0.12 < sizes["test"] / total < 0.18
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "exclusion", "area"),
+    [
+        ("Third week running the bin has been missed. I reported it twice and nothing happened. Not good enough.", "complaint", None, "waste"),
+        ("Hi, could you please collect a sofa and a fridge from 12 Ouse Walk, Huntingdon? Happy to pay.", "service_request", None, "waste"),
+        ("I want to appeal PCN HU12345678, I was only two minutes over and the machine was broken.", "excluded", "parking_appeal", "parking"),
+        ("Under the Freedom of Information Act please send me the number of fly-tipping reports in 2025.", "excluded", "information_request", "street_scene"),
+        ("Just wanted to say a huge thank you to Sharon in the contact centre, she was so patient and helpful.", "compliment", None, "customer_services"),
+    ],
+)
+def test_clear_cases(text, category, exclusion, area):
+    result = classify(contact(text))
+    assert (result.category, result.exclusion, result.service_area) == (category, exclusion, area), result.signals
+    assert result.signals and result.model_version.startswith("spacy-bow@")
+
+
+def test_a_complaint_about_events_over_a_year_old_is_out_of_time():
+    result = classify(contact("I want to complain about how rude your council tax officer was to me on the phone in March 2024."))
+    assert (result.category, result.exclusion) == ("excluded", "out_of_time")
+    assert any("12 months" in s for s in result.signals)
+
+
+def test_a_good_reason_keeps_an_old_complaint_in_time():
+    result = classify(contact("I was in hospital for most of last year. In March 2024 your officer lost my housing forms "
+                              "and I want to complain about it now."))
+    assert result.category == "complaint"
+
+
+def test_every_result_uses_only_contract_labels():
+    examples = by_split(load())["dev"][:100]
+    for result in classify_many(contact(e.text, e.subject, e.received_at, e.channel) for e in examples):
+        assert result.category in CATEGORIES and result.service_area in SERVICE_AREAS
+        assert (result.exclusion in EXCLUSIONS) if result.category == "excluded" else result.exclusion is None
+        assert all(0.0 <= value <= 1.0 for value in result.confidence.values())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\t ", "🙂🙂🗑️🗑️", "\x00\x01\x02\xff binary \x7f junk \x1b[31m",
+     "<script>alert('x')</script><b>bin</b>", "Mae'r bin heb ei gasglu ers pythefnos, diolch.",
+     "La poubelle n'a pas été vidée depuis deux semaines.", "a" * 1_000_000, "bin " * 300_000],
+)
+def test_hostile_and_broken_input_gets_a_result_never_an_exception(text):
+    result = classify(contact(text))
+    assert result.category in CATEGORIES and result.service_area in SERVICE_AREAS
+    if not any(ch.isalpha() and ch.isascii() for ch in text):
+        assert result.needs_review and result.confidence["category"] == 0.0
+        assert any("no readable words" in s for s in result.signals)
+
+
+def test_the_length_read_is_bounded():
+    long = "My bin was missed. " + "x" * (MAX_CHARS * 3) + " PCN HU12345678 appeal"
+    reading = triage_model.read(None, long, RECEIVED)
+    assert len(reading.text) == MAX_CHARS and not any(hit.rule == "pcn" for hit in reading.signals)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't go on any more, I keep thinking everyone would be better off without me",
+     "My neighbour said he will stab me if I park there again",
+     "I need to get out, my partner is violent and I have two kids",
+     "The two kids next door have been left alone in the flat since Tuesday",
+     "I've been evicted today and I'm sleeping in my car tonight",
+     "My mum is 89 and has had no heating for three days, it is freezing",
+     "There's a strong smell of gas in the stairwell of the block"],
+)
+def test_risks_to_life_are_flagged_urgent(text):
+    result = classify(contact(text))
+    assert result.urgent and all(flag.reason for flag in result.flags)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["This queue is killing me, 40 minutes on hold", "I'm dying to know when the new pool opens",
+     "I could murder a coffee after that council meeting", "The pool was freezing this morning, brr",
+     "My wife will kill me if the bin sits there another fortnight"],
+)
+def test_figures_of_speech_are_not_urgent(text):
+    assert not find(URGENT, text.lower())
+
+
+def test_dates_are_resolved_against_receipt():
+    limit = read_time_limit("it started in 2022 and happened again last week", date(2026, 1, 10))
+    assert limit.within_limit and not limit.out_of_time
+    limit = read_time_limit("this was back in the spring of twenty twenty four", date(2025, 7, 6))
+    assert limit.over_limit and limit.out_of_time
+    assert read_time_limit("on 03/10/2026 the bin was missed", date(2026, 10, 10)).age_days == 7
+    assert read_time_limit("in 2031 we will move", date(2026, 1, 1)).most_recent is None
+
+
+def test_classify_command_streams_json_lines_and_explains_bad_lines():
+    lines = [
+        json.dumps({"id": "c-1", "channel": "sms", "received_at": "2026-10-03T09:14:00+01:00",
+                    "text": "bin not emptied again 3rd time this month!!"}),
+        "this is not json",
+        json.dumps({"id": "c-2", "text": 42}),
+        json.dumps({"id": "c-3", "received_at": "yesterday", "text": "hello"}),
+        json.dumps([1, 2]),
+    ] + [json.dumps({"id": f"n-{i}", "channel": "web", "received_at": "2026-10-03T09:14:00+01:00",
+                     "text": f"Please collect my bulky waste, item {i}"}) for i in range(600)]
+    run = subprocess.run([sys.executable, "-m", "heard.cli", "triage", "classify"], input="\n".join(lines) + "\n",
+                         capture_output=True, text=True, timeout=120, check=True)
+    out = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(out) == len(lines)
+    assert out[0]["id"] == "c-1" and out[0]["category"] == "complaint" and out[0]["service_area"] == "waste"
+    assert set(out[0]) == {"id", "category", "exclusion", "service_area", "confidence", "flags"}
+    assert "not JSON" in out[1]["error"] and "text must be a string" in out[2]["error"]
+    assert "received_at" in out[3]["error"] and "not a JSON object" in out[4]["error"]
+    assert [row["id"] for row in out[5:]] == [f"n-{i}" for i in range(600)]
+
+
+def test_training_is_reproducible():
+    examples = by_split(load())
+    small_train, small_dev = examples["train"][:150], examples["dev"][:60]
+    first = triage_model.train(small_train, small_dev, max_epochs=2)
+    second = triage_model.train(small_train, small_dev, max_epochs=2)
+    texts = [triage_model.feature_text(e.subject, e.text, e.received_at) for e in small_dev]
+    assert [d.cats for d in first.nlp.pipe(texts)] == [d.cats for d in second.nlp.pipe(texts)]
+    assert first.temperatures == second.temperatures

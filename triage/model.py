@@ -1,0 +1,248 @@
+"""The spaCy pipeline: blank English with one bag-of-words text classifier per label group.
+
+Trained here from `triage/data/`, reproducibly (fixed seeds, single thread). The fired
+rule signals and the time-limit reading are given to it as feature words, so the model
+learns how much each signal counts instead of a person guessing weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from datetime import datetime
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example as SpacyExample
+from spacy.util import fix_random_seed, minibatch
+
+from triage.dataset import Example
+from triage.dates import TimeLimit, read_time_limit
+from triage.labels import CATEGORIES, EXCLUSIONS, SERVICE_AREAS
+from triage.signals import AREAS, SIGNALS, URGENT, Hit, find
+from triage.text import readable
+
+VERSION = "2"  # bump when the features or architecture change
+GROUPS: dict[str, tuple[str, ...]] = {
+    "category": CATEGORIES,
+    "exclusion": (*EXCLUSIONS, "none"),
+    "service_area": SERVICE_AREAS,
+    "urgent": ("yes", "no"),
+}
+BOW = {
+    "@architectures": "spacy.TextCatBOW.v3",
+    "exclusive_classes": True,
+    "ngram_size": 1,
+    "no_output_layer": False,
+    "length": 65536,
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One pass of the rules over a contact: what the model is given and the decision uses."""
+
+    text: str  # bounded, cleaned, lower-cased
+    signals: list[Hit]
+    urgent: list[Hit]
+    areas: list[Hit]
+    limit: TimeLimit
+
+    def features(self) -> str:
+        """The words the model reads: the contact, then one word per fired rule."""
+        words = [f"sig_{hit.rule}" for hit in self.signals]
+        words += [f"risk_{hit.rule}" for hit in self.urgent]
+        words += [f"area_{hit.rule}" for hit in self.areas]
+        if self.limit.over_limit:
+            words.append("sig_over_12_months")
+        elif self.limit.within_limit:
+            words.append("sig_within_12_months")
+        if self.limit.good_reason:
+            words.append("sig_good_reason_for_delay")
+        return f"{self.text} {' '.join(words)}"
+
+
+def read(subject: str | None, text: str, received_at: datetime) -> Reading:
+    body = readable(subject, text).lower()
+    return Reading(body, find(SIGNALS, body), find(URGENT, body), find(AREAS, body),
+                   read_time_limit(body, received_at.date()))
+
+
+def feature_text(subject: str | None, text: str, received_at: datetime) -> str:
+    return read(subject, text, received_at).features()
+
+
+def build() -> Language:
+    nlp = spacy.blank("en")
+    for group in GROUPS:
+        nlp.add_pipe("textcat", name=group, config={"model": BOW, "threshold": 0.5})
+    return nlp
+
+
+def gold_cats(example: Example, group: str) -> dict[str, float]:
+    truth = {
+        "category": example.category,
+        "exclusion": example.exclusion or "none",
+        "service_area": example.service_area,
+        "urgent": "yes" if example.urgent else "no",
+    }[group]
+    return {f"{group}:{label}": float(truth == label) for label in GROUPS[group]}
+
+
+def probabilities(cats: dict[str, float], temperatures: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
+    """doc.cats split per group, temperature-scaled so the confidences are calibrated."""
+    result = {}
+    for group, labels in GROUPS.items():
+        scores = [max(cats.get(f"{group}:{label}", 0.0), 1e-9) for label in labels]
+        t = (temperatures or {}).get(group, 1.0)
+        logits = [math.log(s) / t for s in scores]
+        top = max(logits)
+        exp = [math.exp(v - top) for v in logits]
+        total = sum(exp)
+        result[group] = {label: e / total for label, e in zip(labels, exp)}
+    return result
+
+
+@dataclass(frozen=True)
+class Trained:
+    nlp: Language
+    temperatures: dict[str, float]
+    epochs: dict[str, int]
+    dev_scores: dict[str, float]
+
+
+def _examples(nlp: Language, examples: Sequence[Example]) -> dict[str, list[SpacyExample]]:
+    """One set of spaCy examples per classifier: each learns only its own group's labels."""
+    docs = [nlp.make_doc(feature_text(e.subject, e.text, e.received_at)) for e in examples]
+    return {
+        group: [SpacyExample.from_dict(doc, {"cats": gold_cats(e, group)}) for doc, e in zip(docs, examples)]
+        for group in GROUPS
+    }
+
+
+def _dev_scores(nlp: Language, dev: Sequence[Example]) -> dict[str, float]:
+    """Each group's dev score: macro-F1 for category and exclusion, accuracy for the area,
+    F1 of `yes` for urgent."""
+    from triage.metrics import accuracy, macro_f1, per_label
+
+    predicted = [probabilities(doc.cats) for doc in nlp.pipe(feature_text(e.subject, e.text, e.received_at) for e in dev)]
+
+    def top(group: str) -> list[str]:
+        return [max(p[group], key=p[group].get) for p in predicted]
+
+    excluded = [i for i, e in enumerate(dev) if e.exclusion]
+    exclusion_top = top("exclusion")
+    return {
+        "category": macro_f1([e.category for e in dev], top("category"), CATEGORIES),
+        "exclusion": accuracy([dev[i].exclusion or "" for i in excluded], [exclusion_top[i] for i in excluded]),
+        "service_area": accuracy([e.service_area for e in dev], top("service_area")),
+        "urgent": per_label(["yes" if e.urgent else "no" for e in dev], top("urgent"), ["yes"])["yes"]["f1"],
+    }
+
+
+def train(train_set: Sequence[Example], dev_set: Sequence[Example], *, seed: int = 7, max_epochs: int = 24, patience: int = 5) -> Trained:
+    """Train each classifier, keeping the epoch its dev score was best at (never looking at
+    the test split), then calibrate the confidences on dev."""
+    fix_random_seed(seed)
+    nlp = build()
+    examples = _examples(nlp, train_set)
+    for group, group_examples in examples.items():
+        nlp.get_pipe(group).initialize(lambda: group_examples, nlp=nlp)
+    optimizer = nlp.create_optimizer()
+    rng = random.Random(seed)
+    best: dict[str, tuple[float, int, bytes]] = {}
+    active = set(GROUPS)
+    for epoch in range(1, max_epochs + 1):
+        for group in sorted(active):
+            group_examples = examples[group]
+            rng.shuffle(group_examples)
+            component = nlp.get_pipe(group)
+            for batch in minibatch(group_examples, size=16):
+                component.update(batch, drop=0.1, sgd=optimizer)
+        scores = _dev_scores(nlp, dev_set)
+        for group in sorted(active):
+            if group not in best or scores[group] > best[group][0]:
+                best[group] = (scores[group], epoch, nlp.get_pipe(group).to_bytes())
+            elif epoch - best[group][1] >= patience:
+                active.discard(group)
+        if not active:
+            break
+    for group, (_score, _epoch, weights) in best.items():
+        nlp.get_pipe(group).from_bytes(weights)
+    epochs = {group: value[1] for group, value in best.items()}
+    return Trained(nlp, calibrate(nlp, dev_set), epochs, {group: value[0] for group, value in best.items()})
+
+
+def refit(trained: Trained, examples_set: Sequence[Example], seed: int = 7) -> Trained:
+    """The same training from scratch on more data (train and dev) for the epochs dev
+    chose, keeping dev's calibration. The test split is never seen."""
+    return Trained(_fit(examples_set, trained.epochs, seed), trained.temperatures, trained.epochs, trained.dev_scores)
+
+
+def _fit(examples_set: Sequence[Example], epochs: dict[str, int], seed: int) -> Language:
+    fix_random_seed(seed)
+    nlp = build()
+    examples = _examples(nlp, examples_set)
+    for group, group_examples in examples.items():
+        nlp.get_pipe(group).initialize(lambda: group_examples, nlp=nlp)
+    optimizer = nlp.create_optimizer()
+    rng = random.Random(seed)
+    for epoch in range(1, max(epochs.values()) + 1):
+        for group in sorted(GROUPS):
+            if epoch > epochs[group]:
+                continue
+            group_examples = examples[group]
+            rng.shuffle(group_examples)
+            component = nlp.get_pipe(group)
+            for batch in minibatch(group_examples, size=16):
+                component.update(batch, drop=0.1, sgd=optimizer)
+    return nlp
+
+
+def calibrate(nlp: Language, dev: Sequence[Example]) -> dict[str, float]:
+    """One temperature per label group, fitted on dev by minimising the negative log-likelihood."""
+    cats = [doc.cats for doc in nlp.pipe(feature_text(e.subject, e.text, e.received_at) for e in dev)]
+    truth = [{"category": e.category, "exclusion": e.exclusion or "none", "service_area": e.service_area,
+              "urgent": "yes" if e.urgent else "no"} for e in dev]
+    temperatures = {}
+    for group in GROUPS:
+        def nll(t: float) -> float:
+            return -sum(math.log(max(probabilities(c, {group: t})[group][g[group]], 1e-12)) for c, g in zip(cats, truth))
+        candidates = [0.25 * i for i in range(1, 41)]  # 0.25 .. 10
+        temperatures[group] = min(candidates, key=nll)
+    return temperatures
+
+
+def save(trained: Trained, path: Path, meta: dict[str, Any]) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    trained.nlp.to_disk(path / "pipeline")
+    full = {**meta, "version": VERSION, "temperatures": trained.temperatures, "epochs": trained.epochs,
+            "dev_scores": trained.dev_scores}
+    (path / "heard-triage.json").write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    nlp: Language
+    meta: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"spacy-bow@{self.meta['version']}+{self.meta['data_digest'][:12]}"
+
+    def predict(self, features: Iterable[str], batch_size: int = 256) -> Iterable[dict[str, dict[str, float]]]:
+        for doc in self.nlp.pipe(features, batch_size=batch_size):
+            yield probabilities(doc.cats, self.meta.get("temperatures"))
+
+
+def load(path: Path) -> Loaded:
+    meta_path = path / "heard-triage.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"no trained triage model at {path}: run `heard triage train` (make run does)")
+    meta = json.loads(meta_path.read_text())
+    return Loaded(spacy.load(path / "pipeline"), meta)

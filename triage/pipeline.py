@@ -1,0 +1,128 @@
+"""The one classification interface: `classify` and `classify_many`.
+
+The trained spaCy pipeline gives probabilities per label group; explicit rules then apply
+what statistics should not decide: the 12-month time limit read from the dates in the
+text, the label contract's precedence for a good reason for delay, and safeguarding flags.
+Every result lists the signals that decided it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from triage import model as trained_model
+from triage.labels import EXCLUSIONS
+from triage.text import word_count
+from triage.types import Flag, TriageInput, TriageResult
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "build" / "triage-model"
+REVIEW_BELOW = 0.6  # a decision less sure than this goes to the officer review queue
+URGENT_MODEL_THRESHOLD = 0.5
+
+
+def model_path() -> Path:
+    return Path(os.environ.get("TRIAGE_MODEL", DEFAULT_MODEL))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path | None = None) -> trained_model.Loaded:
+    """Load the trained pipeline once per process (the worker does so before it forks)."""
+    return trained_model.load(path or model_path())
+
+
+def classify(contact: TriageInput) -> TriageResult:
+    return next(iter(classify_many([contact])))
+
+
+def classify_many(contacts: Iterable[TriageInput], batch_size: int = 256) -> Iterator[TriageResult]:
+    """Classify a stream of contacts in batches; memory stays bounded whatever the count."""
+    loaded = load_model()
+    batch: list[TriageInput] = []
+    for contact in contacts:
+        batch.append(contact)
+        if len(batch) >= batch_size:
+            yield from _classify_batch(loaded, batch)
+            batch = []
+    if batch:
+        yield from _classify_batch(loaded, batch)
+
+
+def _classify_batch(loaded: trained_model.Loaded, batch: list[TriageInput]) -> Iterator[TriageResult]:
+    readings = [trained_model.read(c.subject, c.text or "", c.received_at) for c in batch]
+    threshold = loaded.meta.get("urgent_threshold", URGENT_MODEL_THRESHOLD)
+    for contact, reading, probabilities in zip(batch, readings, loaded.predict(r.features() for r in readings)):
+        yield decide(contact, reading, probabilities, loaded.name, threshold)
+
+
+def _top(scores: dict[str, float]) -> tuple[str, float]:
+    label = max(scores, key=scores.__getitem__)
+    return label, scores[label]
+
+
+def decide(contact: TriageInput, reading: trained_model.Reading, p: dict[str, dict[str, float]],
+           version: str, urgent_threshold: float) -> TriageResult:
+    """Turn the model's probabilities and the rules' reading into one decision."""
+    signals: list[str] = []
+    category, category_p = _top(p["category"])
+    area, area_p = _top(p["service_area"])
+    exclusion: str | None = None
+    exclusion_p = 1.0
+    signals.append(f"model: {category} ({category_p:.2f}), {area} ({area_p:.2f})")
+
+    # What the sender chose on a form counts when the model is unsure between it and others.
+    if contact.declared_category in p["category"] and category_p < 0.5 and p["category"][contact.declared_category] >= 0.2:
+        category, category_p = contact.declared_category, p["category"][contact.declared_category]
+        signals.append(f"sender chose '{category}' on the form and the model was unsure")
+    if contact.declared_service_area in p["service_area"] and area_p < 0.5 and p["service_area"][contact.declared_service_area] >= 0.2:
+        area, area_p = contact.declared_service_area, p["service_area"][contact.declared_service_area]
+        signals.append(f"sender chose service '{area}' on the form and the model was unsure")
+
+    for hit in reading.signals:
+        signals.append(f"{hit.description}: '{hit.text}'")
+
+    # The 12-month limit is arithmetic on dates, so a rule decides it, not the model.
+    limit = reading.limit
+    if limit.most_recent is not None:
+        signals.append(f"latest event mentioned: '{limit.most_recent.text}', {limit.age_days} days before receipt")
+    exclusion_scores = {label: p["exclusion"][label] for label in EXCLUSIONS}
+    if limit.out_of_time and category in ("complaint", "excluded"):
+        category, exclusion = "excluded", "out_of_time"
+        exclusion_p = max(exclusion_scores["out_of_time"], 0.9)
+        signals.append("rule: events over 12 months before receipt and no reason given for the delay")
+    elif category == "excluded":
+        exclusion, exclusion_p = _top(exclusion_scores)
+        if exclusion == "out_of_time" and (limit.within_limit or limit.good_reason):
+            why = f"a good reason for the delay ('{limit.good_reason}')" if limit.good_reason else "events within 12 months"
+            category, exclusion = "complaint", None
+            signals.append(f"rule: {why} keeps the complaint in time")
+    if category == "excluded":
+        signals.append(f"exclusion: {exclusion} ({exclusion_p:.2f})")
+
+    flags = [Flag("urgent", hit.description) for hit in reading.urgent]
+    if not flags and p["urgent"]["yes"] >= urgent_threshold:
+        flags.append(Flag("urgent", f"model: wording like past urgent contacts ({p['urgent']['yes']:.2f})"))
+
+    confidence = {"category": round(category_p, 4), "service_area": round(area_p, 4)}
+    if exclusion:
+        confidence["exclusion"] = round(exclusion_p, 4)
+    needs_review = min(confidence.values()) < REVIEW_BELOW
+    if word_count(reading.text) == 0:
+        signals.append("no readable words: empty, emoji, symbols or binary; for an officer to read")
+        category, exclusion, area = "service_request", None, "customer_services"
+        confidence = {"category": 0.0, "service_area": 0.0}
+        needs_review = True
+    if needs_review:
+        signals.append(f"below {REVIEW_BELOW} confidence: sent to the officer review queue")
+    return TriageResult(
+        category=category,
+        exclusion=exclusion,
+        service_area=area,
+        confidence=confidence,
+        model_version=version,
+        signals=signals,
+        flags=flags,
+        needs_review=needs_review,
+    )
