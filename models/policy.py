@@ -11,7 +11,7 @@ import tomllib
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -30,6 +30,9 @@ EXCLUSIONS = (
     "information_request", "council_policy", "decided_elsewhere", "out_of_time", "not_council",
 )
 KINDS = ("complaint", "service_request", "compliment", "comment", "excluded")
+
+
+_T = TypeVar("_T")
 
 
 class PolicyError(ValueError):
@@ -76,6 +79,13 @@ class Ombudsman(_Strict):
     website: str
 
 
+def _exactly(value: dict[str, _T], expected: tuple[str, ...], what: str) -> dict[str, _T]:
+    missing, unknown = set(expected) - set(value), set(value) - set(expected)
+    if missing or unknown:
+        raise ValueError(f"must {what}; missing {sorted(missing)}, unknown {sorted(unknown)}")
+    return value
+
+
 class Policy(_Strict):
     profile: str
     council: Council
@@ -91,20 +101,12 @@ class Policy(_Strict):
     @field_validator("service_areas")
     @classmethod
     def _every_area(cls, value: dict[str, ServiceArea]) -> dict[str, ServiceArea]:
-        missing = set(SERVICE_AREAS) - set(value)
-        unknown = set(value) - set(SERVICE_AREAS)
-        if missing or unknown:
-            raise ValueError(f"must name exactly the ten service areas; missing {sorted(missing)}, unknown {sorted(unknown)}")
-        return value
+        return _exactly(value, SERVICE_AREAS, "name exactly the ten service areas")
 
     @field_validator("signposts")
     @classmethod
     def _every_exclusion(cls, value: dict[str, Signpost]) -> dict[str, Signpost]:
-        missing = set(EXCLUSIONS) - set(value)
-        unknown = set(value) - set(EXCLUSIONS)
-        if missing or unknown:
-            raise ValueError(f"must signpost exactly the nine exclusions; missing {sorted(missing)}, unknown {sorted(unknown)}")
-        return value
+        return _exactly(value, EXCLUSIONS, "signpost exactly the nine exclusions")
 
     def calendar(self) -> WorkingCalendar:
         return _calendar(tuple(self.closure_days))

@@ -71,6 +71,8 @@ def evaluate(split: str = "test") -> dict[str, Any]:
 def format_report(report: dict[str, Any]) -> str:
     model = report["model"]
     lines = [f"Triage evaluation on the {report['split']} split ({report['size']} contacts), model {model['name']}", ""]
+    if report["split"] == "dev":
+        lines[-1:] = ["Note: the final model is refit on train and dev, so dev figures are not held out.", ""]
     lines.append(f"{'':28}{'category macro-F1':>19}{'category acc':>14}{'area acc':>10}{'area macro-F1':>15}")
     for name, key in (("model (spaCy + rules)", "model"), ("baseline: TF-IDF + LR", "tfidf_logistic_regression"), ("baseline: keyword rules", "keyword_rules")):
         s = report[key]

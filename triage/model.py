@@ -145,63 +145,56 @@ def _dev_scores(nlp: Language, dev: Sequence[Example]) -> dict[str, float]:
     }
 
 
+class _Run:
+    """One training run: a fresh pipeline, its examples and optimiser, all seeded."""
+
+    def __init__(self, examples_set: Sequence[Example], seed: int) -> None:
+        fix_random_seed(seed)
+        self.nlp = build()
+        self.examples = _examples(self.nlp, examples_set)
+        for group, group_examples in self.examples.items():
+            self.nlp.get_pipe(group).initialize(lambda group_examples=group_examples: group_examples, nlp=self.nlp)
+        self.optimizer = self.nlp.create_optimizer()
+        self.rng = random.Random(seed)
+
+    def epoch(self, groups: Iterable[str]) -> None:
+        for group in sorted(groups):
+            group_examples = self.examples[group]
+            self.rng.shuffle(group_examples)
+            component = self.nlp.get_pipe(group)
+            for batch in minibatch(group_examples, size=16):
+                component.update(batch, drop=0.1, sgd=self.optimizer)
+
+
 def train(train_set: Sequence[Example], dev_set: Sequence[Example], *, seed: int = 7, max_epochs: int = 24, patience: int = 5) -> Trained:
     """Train each classifier, keeping the epoch its dev score was best at (never looking at
     the test split), then calibrate the confidences on dev."""
-    fix_random_seed(seed)
-    nlp = build()
-    examples = _examples(nlp, train_set)
-    for group, group_examples in examples.items():
-        nlp.get_pipe(group).initialize(lambda: group_examples, nlp=nlp)
-    optimizer = nlp.create_optimizer()
-    rng = random.Random(seed)
+    run = _Run(train_set, seed)
     best: dict[str, tuple[float, int, bytes]] = {}
     active = set(GROUPS)
     for epoch in range(1, max_epochs + 1):
-        for group in sorted(active):
-            group_examples = examples[group]
-            rng.shuffle(group_examples)
-            component = nlp.get_pipe(group)
-            for batch in minibatch(group_examples, size=16):
-                component.update(batch, drop=0.1, sgd=optimizer)
-        scores = _dev_scores(nlp, dev_set)
+        run.epoch(active)
+        scores = _dev_scores(run.nlp, dev_set)
         for group in sorted(active):
             if group not in best or scores[group] > best[group][0]:
-                best[group] = (scores[group], epoch, nlp.get_pipe(group).to_bytes())
+                best[group] = (scores[group], epoch, run.nlp.get_pipe(group).to_bytes())
             elif epoch - best[group][1] >= patience:
                 active.discard(group)
         if not active:
             break
     for group, (_score, _epoch, weights) in best.items():
-        nlp.get_pipe(group).from_bytes(weights)
+        run.nlp.get_pipe(group).from_bytes(weights)
     epochs = {group: value[1] for group, value in best.items()}
-    return Trained(nlp, calibrate(nlp, dev_set), epochs, {group: value[0] for group, value in best.items()})
+    return Trained(run.nlp, calibrate(run.nlp, dev_set), epochs, {group: value[0] for group, value in best.items()})
 
 
 def refit(trained: Trained, examples_set: Sequence[Example], seed: int = 7) -> Trained:
     """The same training from scratch on more data (train and dev) for the epochs dev
     chose, keeping dev's calibration. The test split is never seen."""
-    return Trained(_fit(examples_set, trained.epochs, seed), trained.temperatures, trained.epochs, trained.dev_scores)
-
-
-def _fit(examples_set: Sequence[Example], epochs: dict[str, int], seed: int) -> Language:
-    fix_random_seed(seed)
-    nlp = build()
-    examples = _examples(nlp, examples_set)
-    for group, group_examples in examples.items():
-        nlp.get_pipe(group).initialize(lambda: group_examples, nlp=nlp)
-    optimizer = nlp.create_optimizer()
-    rng = random.Random(seed)
-    for epoch in range(1, max(epochs.values()) + 1):
-        for group in sorted(GROUPS):
-            if epoch > epochs[group]:
-                continue
-            group_examples = examples[group]
-            rng.shuffle(group_examples)
-            component = nlp.get_pipe(group)
-            for batch in minibatch(group_examples, size=16):
-                component.update(batch, drop=0.1, sgd=optimizer)
-    return nlp
+    run = _Run(examples_set, seed)
+    for epoch in range(1, max(trained.epochs.values()) + 1):
+        run.epoch(group for group, last in trained.epochs.items() if epoch <= last)
+    return Trained(run.nlp, trained.temperatures, trained.epochs, trained.dev_scores)
 
 
 def calibrate(nlp: Language, dev: Sequence[Example]) -> dict[str, float]:
