@@ -99,6 +99,35 @@ def scheduler(once: bool) -> None:
             return
 
 
+@main.command()
+def smtp() -> None:
+    """Receive email over SMTP on SMTP_LISTEN (default 127.0.0.1:2525) for SMTP_DOMAINS."""
+    from email.utils import parseaddr
+
+    from heard.jobs import current_policy
+    from intake.smtp_server import IntakeHandler, serve, tls_context
+
+    policy = current_policy()
+    host, _, port = os.environ.get("SMTP_LISTEN", "127.0.0.1:2525").rpartition(":")
+    council_address = parseaddr(settings().mail_from or policy.council.email)[1].lower()
+    domains = tuple(d.strip() for d in os.environ.get("SMTP_DOMAINS", council_address.rpartition("@")[2]).split(",") if d.strip())
+    certificate, key = os.environ.get("SMTP_TLS_CERT"), os.environ.get("SMTP_TLS_KEY")
+    user, password = os.environ.get("SMTP_AUTH_USER"), os.environ.get("SMTP_AUTH_PASSWORD")
+    controller = serve(
+        IntakeHandler(policy, domains, own_addresses=(council_address,)),
+        host or "127.0.0.1", int(port),
+        max_bytes=int(os.environ.get("SMTP_MAX_BYTES", str(25 * 1024 * 1024))),
+        tls=tls_context(certificate, key) if certificate and key else None,
+        auth=(user, password) if user and password else None,
+    )
+    click.echo(f"heard smtp: listening on {host or '127.0.0.1'}:{port} for {', '.join(domains)}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
 @main.command("outbox-sink")
 def outbox_sink() -> None:
     """Run the development SMTP sink that writes every message to var/outbox/."""
@@ -138,6 +167,7 @@ def run() -> None:
         click.echo("\nHeard is starting:")
         click.echo(f"  feedback form   http://127.0.0.1:{port}/feedback")
         click.echo(f"  health          http://127.0.0.1:{port}/healthz")
+        click.echo(f"  email intake    smtp://{os.environ.get('SMTP_LISTEN', '127.0.0.1:2525')}")
         click.echo(f"  database        {config.database_url}")
         click.echo(f"  redis           {config.redis_url}{' (bundled)' if config.redis_embedded else ''}")
         if config.outbox_embedded:

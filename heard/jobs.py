@@ -64,7 +64,7 @@ def _triage_and_open(contact_id: int, policy: Policy) -> int | None:
             return _pending_acknowledgement(contact_id, db)
         result = triage.classify(triage.TriageInput(
             id=str(contact.id),
-            text=contact.text,
+            text=contact.triage_text or contact.text,
             subject=contact.subject,
             channel=contact.channel,
             received_at=contact.received_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +30,9 @@ class Received:
     received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     flags: tuple[str, ...] = ()
     fields: dict[str, Any] = field(default_factory=dict)  # other Contact columns
+    state: str = ContactState.RECEIVED.value  # noise and correspondence are never triaged
+    # Work that must commit with the contact, such as the event on the case a reply joins.
+    on_insert: Callable[[Session, Contact], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Stored:
     contact_id: int
     reference: str
     created: bool  # False when this was a repeat delivery of something already stored
+    state: str = ContactState.RECEIVED.value
 
 
 def make_reference(prefix: str, received_at: datetime, contact_id: int) -> str:
@@ -55,7 +60,7 @@ def store(received: Received, policy: Policy) -> Stored:
     try:
         with transaction() as db:
             contact = _insert(db, received, policy)
-            return Stored(contact.id, contact.reference or "", created=True)
+            return Stored(contact.id, contact.reference or "", created=True, state=contact.state)
     except IntegrityError:
         # Another process stored the same delivery between our look-up and insert.
         found = _find(received)
@@ -67,11 +72,11 @@ def store(received: Received, policy: Policy) -> Stored:
 def _find(received: Received) -> Stored | None:
     with transaction() as db:
         row = db.execute(
-            select(Contact.id, Contact.reference)
+            select(Contact.id, Contact.reference, Contact.state)
             .join(RawMessage, Contact.raw_message_id == RawMessage.id)
             .where(RawMessage.channel == received.channel, RawMessage.provider_id == received.provider_id)
         ).first()
-    return Stored(row.id, row.reference, created=False) if row else None
+    return Stored(row.id, row.reference, created=False, state=row.state) if row else None
 
 
 def _insert(db: Session, received: Received, policy: Policy) -> Contact:
@@ -90,10 +95,12 @@ def _insert(db: Session, received: Received, policy: Policy) -> Contact:
         channel=received.channel,
         received_at=received.received_at,
         text=received.text,
-        state=ContactState.RECEIVED.value,
+        state=received.state,
         **received.fields,
     )
     db.add(contact)
     db.flush()  # assigns the id the reference is made from
     contact.reference = make_reference(policy.council.reference_prefix, received.received_at, contact.id)
+    if received.on_insert:
+        received.on_insert(db, contact)
     return contact

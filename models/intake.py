@@ -23,6 +23,8 @@ class Channel(str, enum.Enum):
 class ContactState(str, enum.Enum):
     RECEIVED = "received"  # committed, waiting for triage
     TRIAGED = "triaged"  # a decision made and its record opened
+    CORRESPONDENCE = "correspondence"  # a reply on an existing case: shown to its owner, not triaged
+    NOISE = "noise"  # from a machine (auto-reply, bounce, list, loop): kept, never acknowledged
 
 
 class RawMessage(Base):
@@ -77,6 +79,12 @@ class Contact(Base):
     declared_category: Mapped[str | None] = mapped_column(String(32))
     declared_service_area: Mapped[str | None] = mapped_column(String(32))
     thread_refs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What triage reads when it differs from `text` (an email without its quoted replies).
+    triage_text: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # [{filename, content_type, size}]
+    noise: Mapped[str | None] = mapped_column(String(16))  # why it is noise, when it is
+    # The case this contact is correspondence on (a reply to an acknowledgement).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
     representative: Mapped[bool] = mapped_column(default=False)
     represented_person: Mapped[str | None] = mapped_column(String(200))

@@ -117,6 +117,7 @@ def _empty(backend: Backend) -> None:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
+            connection.execute(text("UPDATE contacts SET case_id = NULL"))  # contacts and cases refer to each other
             for table in TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
     backend.redis().flushdb()

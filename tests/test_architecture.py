@@ -32,6 +32,7 @@ def test_procfile_runs_every_process_heard_has():
     assert processes["web"] == "heard web"
     assert processes["worker"] == "heard worker"
     assert processes["scheduler"] == "heard scheduler"
+    assert processes["smtp"] == "heard smtp"
 
 
 def test_the_worker_listens_to_every_queue_jobs_are_sent_to():
