@@ -128,6 +128,28 @@ def smtp() -> None:
     controller.stop()
 
 
+@main.command()
+def imap() -> None:
+    """Fetch mail from the IMAP mailbox in IMAP_URL; idle quietly when none is configured."""
+    from heard.jobs import current_policy
+    from intake.imap_poller import parse_imap_url, run as run_poller
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    url = os.environ.get("IMAP_URL")
+    if not url:
+        # Not an error: many councils deliver by SMTP only. Exiting would make honcho
+        # stop every other process, so this one waits.
+        click.echo("heard imap: IMAP_URL is not set; no mailbox to poll")
+        stop.wait()
+        return
+    mailbox = parse_imap_url(url, os.environ.get("IMAP_PROCESSED_FOLDER", "Heard/Processed"),
+                             int(os.environ.get("IMAP_MAX_BYTES", str(25 * 1024 * 1024))))
+    click.echo(f"heard imap: polling {mailbox.folder} of {mailbox.username} at {mailbox.host}:{mailbox.port}")
+    run_poller(mailbox, current_policy(), stop)
+
+
 @main.command("outbox-sink")
 def outbox_sink() -> None:
     """Run the development SMTP sink that writes every message to var/outbox/."""

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 import triage
 from heard.config import settings
 from heard.queue import enqueue_send
+from intake.mail import new_text
 from models import Case, Contact, Notification, TriageDecision
 from models.db import transaction
 from models.intake import ContactState
@@ -62,6 +63,9 @@ def _triage_and_open(contact_id: int, policy: Policy) -> int | None:
         contact = db.get_one(Contact, contact_id)
         if contact.state != ContactState.RECEIVED.value:
             return _pending_acknowledgement(contact_id, db)
+        if contact.channel == "email" and contact.triage_text is None:
+            stripped = new_text(contact.text)
+            contact.triage_text = stripped if stripped != contact.text else None
         result = triage.classify(triage.TriageInput(
             id=str(contact.id),
             text=contact.triage_text or contact.text,

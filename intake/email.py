@@ -36,7 +36,8 @@ class Envelope:
     received_at: datetime | None = None
 
 
-def accept(raw: bytes, envelope: Envelope, policy: Policy, own_addresses: tuple[str, ...] = ()) -> Stored:
+def accept(raw: bytes, envelope: Envelope, policy: Policy, own_addresses: tuple[str, ...] = (),
+           flags: tuple[str, ...] = ()) -> Stored:
     """Store one email (exact bytes and contact in one transaction), then queue triage if
     it is a new contact. Safe to call again with the same message: nothing changes."""
     mail = parse(raw, envelope_from=envelope.mail_from)
@@ -57,7 +58,7 @@ def accept(raw: bytes, envelope: Envelope, policy: Policy, own_addresses: tuple[
         body=raw,
         text=mail.text,
         received_at=envelope.received_at or datetime.now(timezone.utc),
-        flags=tuple(mail.flags),
+        flags=(*flags, *mail.flags),
         state=state,
         on_insert=join_case,
         fields={
@@ -65,7 +66,6 @@ def accept(raw: bytes, envelope: Envelope, policy: Policy, own_addresses: tuple[
             "sender_email": mail.sender_email,
             "preferred_contact": "email" if mail.sender_email else None,
             "subject": mail.subject,
-            "triage_text": mail.new_text if mail.new_text != mail.text else None,
             "thread_refs": {
                 "message_id": mail.message_id, "in_reply_to": mail.in_reply_to, "references": mail.references,
                 "envelope_from": envelope.mail_from, "recipients": list(envelope.recipients), "peer": envelope.peer,
@@ -86,6 +86,8 @@ def _case_replied_to(mail: ParsedMail) -> int | None:
     References; then by a reference in the subject, but only from the case's own sender,
     since a subject is easy to forge."""
     ids = [*mail.in_reply_to, *mail.references]
+    if not ids and not mail.case_references:
+        return None  # most mail: nothing to look up
     with transaction() as db:
         if ids:
             case_id = db.scalar(select(Notification.case_id).where(Notification.provider_id.in_(ids)).limit(1))

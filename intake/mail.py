@@ -47,7 +47,6 @@ class ParsedMail:
     sender_name: str | None
     subject: str
     text: str  # the whole body as text
-    new_text: str  # the body without quoted earlier replies and signatures, for triage
     in_reply_to: list[str]
     references: list[str]
     sent_at: datetime | None
@@ -71,14 +70,12 @@ def parse(raw: bytes, *, envelope_from: str | None = None, own_domains: tuple[st
     subject = _header(message, "Subject", flags)
     sender_name, sender_email = _sender(message, flags)
     text, attachments = _body(message, flags)
-    new_text = _new_text(text)
     return ParsedMail(
         message_id=_first_id(_header(message, "Message-ID", flags)),
         sender_email=sender_email,
         sender_name=sender_name,
         subject=" ".join(subject.split())[:998],
         text=text,
-        new_text=new_text,
         in_reply_to=MESSAGE_ID.findall(_header(message, "In-Reply-To", flags)),
         references=MESSAGE_ID.findall(_header(message, "References", flags))[-50:],
         sent_at=_date(_header(message, "Date", flags)),
@@ -184,8 +181,9 @@ def _safe_filename(name: str | None) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200] or "unnamed"
 
 
-def _new_text(text: str) -> str:
-    """What the sender wrote this time: quoted replies and signatures removed."""
+def new_text(text: str) -> str:
+    """What the sender wrote this time: quoted replies and signatures removed. Run by the
+    triage job, not while the sending server waits."""
     try:
         reply = _REPLIES.parse_reply(text=text[:50_000])
     except Exception:  # the library's regexes must never cost us the message
@@ -199,7 +197,8 @@ def _noise(message: Message, subject: str, sender: str | None, envelope_from: st
     if get("X-Loop") or (sender and own_domains and sender.rpartition("@")[2] in own_domains):
         return "loop"
     content_type = message.get_content_type()
-    if content_type == "multipart/report" or "delivery-status" in get("Content-Type") or envelope_from == "":
+    null_sender = envelope_from == "" or (message.get("Return-Path") is not None and get("Return-Path") in ("<>", ""))
+    if content_type == "multipart/report" or "delivery-status" in get("Content-Type") or null_sender:
         return "bounce"
     if get("Auto-Submitted") not in ("", "no") or get("Precedence") in ("auto_reply",) or get("X-Autoreply") \
             or get("X-Autorespond") or "autoresponder" in get("X-POST-MessageClass"):

@@ -54,15 +54,13 @@ def store(received: Received, policy: Policy) -> Stored:
     A repeat delivery (same channel and provider id) changes nothing and returns the
     contact that is already stored.
     """
-    existing = _find(received)
-    if existing:
-        return existing
     try:
         with transaction() as db:
             contact = _insert(db, received, policy)
             return Stored(contact.id, contact.reference or "", created=True, state=contact.state)
     except IntegrityError:
-        # Another process stored the same delivery between our look-up and insert.
+        # The unique (channel, provider id) says this delivery is already stored: by an
+        # earlier attempt, or by another process a moment ago. Return that one.
         found = _find(received)
         if found is None:
             raise

@@ -5,8 +5,8 @@ Imports nothing from `intake`, `triage`, `notify` or `web`.
 
 from models.base import Base
 from models.cases import Case, CaseEvent
-from models.intake import Contact, RawMessage
+from models.intake import Contact, MailboxState, RawMessage
 from models.outbox import Notification
 from models.triage import TriageDecision
 
-__all__ = ["Base", "Case", "CaseEvent", "Contact", "Notification", "RawMessage", "TriageDecision"]
+__all__ = ["Base", "Case", "CaseEvent", "Contact", "MailboxState", "Notification", "RawMessage", "TriageDecision"]

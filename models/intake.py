@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -95,3 +95,21 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     raw_message: Mapped[RawMessage] = relationship(back_populates="contact")
+
+
+class MailboxState(Base):
+    """How far the IMAP poller has read one mailbox folder.
+
+    A UID means something only together with the folder's UIDVALIDITY; when that changes,
+    the folder is read again from the start and the content key stops any duplicates.
+    """
+
+    __tablename__ = "mailbox_states"
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(200))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -29,7 +29,7 @@ from heard import config as heard_config
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-TABLES = ["notifications", "case_events", "cases", "triage_decisions", "contacts", "raw_messages"]
+TABLES = ["notifications", "case_events", "cases", "triage_decisions", "contacts", "raw_messages", "mailbox_states"]
 
 
 def reachable(url: str) -> bool:

@@ -33,6 +33,7 @@ def test_procfile_runs_every_process_heard_has():
     assert processes["worker"] == "heard worker"
     assert processes["scheduler"] == "heard scheduler"
     assert processes["smtp"] == "heard smtp"
+    assert processes["imap"] == "heard imap"
 
 
 def test_the_worker_listens_to_every_queue_jobs_are_sent_to():

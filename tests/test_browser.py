@@ -94,7 +94,7 @@ def test_errors_are_summarised_focused_and_linked(page, live_server):
     page.goto(f"{live_server.url}/feedback")
     page.get_by_role("button", name="Send").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    summary.wait_for(state="visible")  # after the round trip to the server
     assert page.title().startswith("Error: ")
     assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
     summary.get_by_role("link", name="Tell us about it").click()

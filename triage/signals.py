@@ -91,6 +91,13 @@ SIGNALS: tuple[Rule, ...] = (
           r"i want to (?:report|book|order|request|apply)|request|report(?:ing)?|collect|replace\w*|new bin|send (?:me|us|someone)|book|order)\b"),
 )
 
+_NO_HEAT = (r"\b(?:no (?:heating|heat|hot water|water|power|electric(?:ity)?)|water (?:off|cut off)|"
+            r"boiler (?:has )?(?:broken|packed up|gone|stopped|turned off|off)|turned the (?:boiler|heating|water|power) off|"
+            r"heating (?:has )?(?:broken|failed|not working|off)|\d{1,2} degrees|minus \d+|-\d+ tonight|freezing (?:cold )?(?:flat|house|home))\b")
+_VULNERABLE = (r"\b(?:elderly|pensioner|baby|newborn|infant|toddler|disabled|oxygen|dialysis|terminal|cancer|chemo\w*|frail|copd|diabetic|"
+               r"vulnerable|\d{2} ?(?:years? old|yr old|year-old)|(?:she'?s|he'?s|is|aged|in (?:their|his|her)) (?:8|9)\d'?s?|"
+               r"ninety|eighty|dementia|confused|pregnant|seriously ill|wheelchair)\b")
+
 # Safeguarding: any one of these makes a contact urgent, whatever else it is.
 URGENT: tuple[Rule, ...] = (
     _rule("self_harm", "mentions suicide or self-harm",
@@ -101,7 +108,8 @@ URGENT: tuple[Rule, ...] = (
           r"(?:standing|stood|sat|sitting) (?:right )?on the edge|on the edge of (?:the )?(?:roof|bridge|top deck|multi|car park)|not safe (?:from|with) myself)\b"),
     _rule("threat", "reports a threat or act of violence",
           r"\b(?:threaten\w* (?:to )?(?:kill|hurt|stab|burn|attack|beat|harm|smash)|(?:going|gonna) to (?:kill|hurt|stab|attack|harm|batter) (?:me|him|her|them|us|you|someone|staff)|"
-          r"(?:will|i'?ll|gonna|going to) (?:stab|kill|hurt|smash|batter|burn|do) (?:me|him|her|them|you|your|his|her|someone|in)\b(?! if\b)|"
+          r"(?:will|i'?ll|gonna|going to) (?:stab|smash|batter|burn|knife) (?:me|him|her|them|you|your|his|her|someone|in)\b|"
+          r"(?:will|i'?ll|gonna|going to) (?:kill|hurt|do) (?:me|him|her|them|you|your|someone|in)\b(?! if\b)|"
           r"smash (?:his|her|your|their) (?:face|head)|with a knife|knife|machete|gun|weapon|stabb\w*|assault\w*|attacked (?:me|him|her)|death threats?|"
           r"hands? (?:round|around) (?:my|her|his) (?:neck|throat)|strangl\w*|punched (?:me|him|her)|bomb)\b"),
     _rule("domestic_abuse", "mentions domestic abuse",
@@ -119,10 +127,7 @@ URGENT: tuple[Rule, ...] = (
           r"(?:evicted|kicked out|thrown out|locked out|told to leave) (?:today|tonight|this (?:morning|evening|afternoon)|now|and)|"
           r"just (?:got|been) evicted|street homeless|in a tent)\b"),
     _rule("no_heat_vulnerable", "no heating, power or water for someone vulnerable",
-          r"\b(?:no (?:heating|heat|hot water|water|power|electric(?:ity)?)|water (?:off|cut off)|boiler (?:has )?(?:broken|packed up|gone|stopped|turned off|off)|"
-          r"turned the (?:boiler|heating|water|power) off|heating (?:has )?(?:broken|failed|not working|off)|\d{1,2} degrees|minus \d+|-\d+ tonight|freezing (?:cold )?(?:flat|house|home))\b"
-          r"(?=[\s\S]{0,300}\b(?:elderly|pensioner|baby|newborn|infant|toddler|disabled|oxygen|dialysis|terminal|cancer|chemo\w*|frail|copd|diabetic|"
-          r"vulnerable|\d{2} ?(?:years? old|yr old|year-old)|(?:she'?s|he'?s|is|aged|in (?:their|his|her)) (?:8|9)\d'?s?|ninety|eighty|dementia|confused|pregnant|seriously ill|wheelchair)\b)"),
+          rf"{_NO_HEAT}[\s\S]{{0,300}}{_VULNERABLE}|{_VULNERABLE}[\s\S]{{0,300}}{_NO_HEAT}"),
     _rule("danger", "an immediate physical danger",
           r"\b(?:gas (?:leak|smell)|smell(?:s|ing)? (?:of )?(?:gas|burning)|burning smell|live wires?|could be live|exposed (?:wires|cables)|wires? hanging|hanging by (?:its|the) wires|"
           r"spark(?:ing|ed|s)|electrocut\w*|smoke alarm|fire alarm|fire exit\w*|on fire|carbon monoxide|"
