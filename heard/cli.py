@@ -347,6 +347,44 @@ def cases_list(as_json: bool, limit: int) -> None:
     _print(rows, as_json, ["reference", "kind", "state", "service_area", "acknowledgement_due", "response_due"])
 
 
+@cases.command("show")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def cases_show(reference: str, as_json: bool) -> None:
+    """One case: its dates, its history, and every contact on it (replies included)."""
+    from sqlalchemy import or_, select
+
+    from models import Case, Contact
+    from models.db import transaction
+
+    with transaction() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        if case is None:
+            raise click.ClickException(f"no case {reference}")
+        found = {
+            "reference": case.reference, "kind": case.kind, "exclusion": case.exclusion, "stage": case.stage,
+            "state": case.state, "service_area": case.service_area, "team": case.team, "urgent": case.urgent,
+            "acknowledgement_due": case.acknowledgement_due, "response_due": case.response_due,
+            "events": [{"at": e.at, "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
+            "contacts": [
+                {"id": c.id, "channel": c.channel, "state": c.state, "received_at": c.received_at, "subject": c.subject,
+                 "from": c.sender_email or c.sender_phone or c.sender_handle, "text": c.text}
+                for c in session.scalars(select(Contact).where(or_(Contact.id == case.contact_id, Contact.case_id == case.id))
+                                         .order_by(Contact.id))
+            ],
+        }
+    if as_json:
+        click.echo(json.dumps(found, default=_jsonable, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{found['reference']}  {found['kind']}  {found['state']}  {found['team']}")
+    click.echo(f"acknowledge by {_jsonable(found['acknowledgement_due'])}, respond by {_jsonable(found['response_due'])}")
+    for event in found["events"]:
+        click.echo(f"  {_jsonable(event['at'])}  {event['kind']:24} {event['actor']}")
+    for contact in found["contacts"]:
+        click.echo(f"\n--- {contact['channel']} {contact['state']} {_jsonable(contact['received_at'])} from {contact['from']}")
+        click.echo(contact["text"][:2000])
+
+
 @main.group()
 def contacts() -> None:
     """Contacts as received."""

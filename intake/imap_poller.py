@@ -14,6 +14,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import unquote, urlsplit
@@ -30,8 +31,6 @@ from models.policy import Policy
 log = logging.getLogger(__name__)
 
 BATCH = 50
-IDLE_SECONDS = 300  # re-issue IDLE well inside the 29 minutes RFC 2177 allows
-POLL_SECONDS = 60  # when the server has no IDLE, and as a safety net after each IDLE
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,9 @@ class Mailbox:
     folder: str
     processed_folder: str
     max_bytes: int
+    # IDLE is renewed this often (well inside RFC 2177's 29 minutes) and every renewal is
+    # also a full poll: mail that arrives just before IDLE starts waits at most this long.
+    idle_seconds: float = 60
 
     @property
     def account(self) -> str:
@@ -168,7 +170,7 @@ def run(mailbox: Mailbox, policy: Policy, stop: threading.Event) -> None:
             try:
                 while not stop.is_set():
                     poll_once(client, mailbox, policy)
-                    _wait_for_mail(client, stop)
+                    _wait_for_mail(client, stop, mailbox.idle_seconds)
             finally:
                 try:
                     client.logout()
@@ -184,19 +186,26 @@ def run(mailbox: Mailbox, policy: Policy, stop: threading.Event) -> None:
             delay = min(delay * 2, 60.0)
 
 
-def _wait_for_mail(client: IMAPClient, stop: threading.Event) -> None:
+def _wait_for_mail(client: IMAPClient, stop: threading.Event, seconds: float) -> None:
     if b"IDLE" not in client.capabilities():
-        stop.wait(POLL_SECONDS)
+        stop.wait(seconds)
         return
+    if any(kind == b"EXISTS" for _, kind in _untagged(client.noop())):
+        return  # mail arrived while we were polling: poll again before idling
     client.idle()
     try:
-        waited = 0
-        while not stop.is_set() and waited < IDLE_SECONDS:
-            if client.idle_check(timeout=5):
+        deadline = time.monotonic() + seconds
+        while not stop.is_set() and time.monotonic() < deadline:
+            if client.idle_check(timeout=min(5.0, seconds)):
                 break
-            waited += 5
     finally:
         client.idle_done()
+
+
+def _untagged(response: object) -> list[tuple[object, bytes]]:
+    """NOOP's untagged responses as (number, kind) pairs, e.g. (3, b"EXISTS")."""
+    _text, items = response if isinstance(response, tuple) and len(response) == 2 else (None, [])
+    return [(item[0], item[1]) for item in items if isinstance(item, tuple) and len(item) >= 2]
 
 
 __all__ = ["Mailbox", "connect", "parse_imap_url", "poll_once", "run"]

@@ -84,7 +84,7 @@ class Contact(Base):
     attachments: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # [{filename, content_type, size}]
     noise: Mapped[str | None] = mapped_column(String(16))  # why it is noise, when it is
     # The case this contact is correspondence on (a reply to an acknowledgement).
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", use_alter=True), index=True)  # cases also point at contacts
 
     representative: Mapped[bool] = mapped_column(default=False)
     represented_person: Mapped[str | None] = mapped_column(String(200))

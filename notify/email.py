@@ -40,7 +40,7 @@ def parse_smtp_url(url: str) -> SmtpTarget:
 
 
 def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str,
-                  message_id: str, in_reply_to: str | None = None) -> EmailMessage:
+                  message_id: str, in_reply_to: str | None = None, references: list[str] | None = None) -> EmailMessage:
     """An acknowledgement as a proper automatic reply: plain text and HTML, threaded.
 
     EmailMessage refuses CR/LF in headers, so text from a resident cannot inject any.
@@ -54,8 +54,9 @@ def build_message(*, sender: str, recipient: str, subject: str, text: str, html:
     message["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots must not answer it
     message["X-Auto-Response-Suppress"] = "All"
     if in_reply_to:
+        # RFC 5322 3.6.4: the parent's References, then the parent's own Message-ID.
         message["In-Reply-To"] = in_reply_to
-        message["References"] = in_reply_to
+        message["References"] = " ".join([*(references or [])[-20:], in_reply_to])
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

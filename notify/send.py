@@ -93,4 +93,5 @@ def _compose(notification: Notification, case: Case, contact: Contact, policy: P
         html=rendered.html,
         message_id=stable_message_id(f"notification-{notification.id}.{case.reference}", domain),
         in_reply_to=(contact.thread_refs or {}).get("message_id"),
+        references=(contact.thread_refs or {}).get("references") or [],
     )

@@ -246,3 +246,126 @@ def test_an_over_long_line_is_refused_and_nothing_stored(smtp_server):
     code, reply = send(smtp_server, b"From: ann@example.org\r\nSubject: x\r\n\r\n" + b"y" * 5000 + b"\r\n")
     assert code == 500 and b"Line too long" in reply
     assert contacts() == []
+
+
+def test_starttls_and_auth_from_configuration(smtp_sink, tmp_path):
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    port = free_port()
+    controller = serve(IntakeHandler(POLICY, ("huntingdonshire.gov.uk",), ()), "127.0.0.1", port,
+                       max_bytes=200_000, tls=server_context, auth=("relay", "s3cret"))
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.ehlo("relay.example")
+            assert client.has_extn("starttls")
+            code, _ = client.mail("ann@example.org")
+            assert code == 530  # authentication required first
+            client.starttls(context=client_context)
+            client.ehlo("relay.example")
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                client.login("relay", "wrong")
+            client.login("relay", "s3cret")
+            client.sendmail("ann@example.org", [TO], message().replace(b"\n", b"\r\n"))
+    finally:
+        controller.stop()
+    assert len(contacts()) == 1
+
+
+def test_a_client_that_hangs_up_mid_data_leaves_nothing(smtp_server):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", smtp_server), timeout=10) as raw:
+        reader = raw.makefile("rb")
+        reader.readline()
+        for line in (b"EHLO test.example", b"MAIL FROM:<ann@example.org>", f"RCPT TO:<{TO}>".encode(), b"DATA"):
+            raw.sendall(line + b"\r\n")
+            while (reply := reader.readline())[3:4] == b"-":
+                pass
+        raw.sendall(b"Subject: half\r\n\r\nThe bin was miss")  # and hang up without the final dot
+    import time
+
+    time.sleep(0.5)
+    assert contacts() == []
+
+
+def test_fifty_senders_at_once_are_all_stored_once(smtp_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def deliver(i: int) -> int:
+        return send(smtp_server, message(subject=f"Sender {i}", message_id=f"<c{i}@example.org>"),
+                    mail_from=f"r{i}@example.org")[0]
+
+    with ThreadPoolExecutor(50) as pool:
+        codes = list(pool.map(deliver, range(50)))
+    assert codes == [250] * 50
+    assert sorted(c.subject for c in contacts()) == sorted(f"Sender {i}" for i in range(50))
+
+
+ODD_MAIL = {
+    "no_headers_at_all": b"\r\nJust a body, no headers, from nobody.\r\n",
+    "base64_body": (b"From: r@example.org\r\nSubject: b64\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    b"Content-Transfer-Encoding: base64\r\n\r\nVGhlIGJpbiB3YXMgbWlzc2VkIOKAlCBhZ2Fpbi4=\r\n"),
+    "broken_base64": (b"From: r@example.org\r\nSubject: bad b64\r\nContent-Type: text/plain\r\n"
+                      b"Content-Transfer-Encoding: base64\r\n\r\n!!!not*base64***\r\n"),
+    "nested_multiparts": (b"From: r@example.org\r\nSubject: nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n"
+                          b"--a\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nNested plain text about fly-tipping\r\n"
+                          b"--b\r\nContent-Type: text/html\r\n\r\n<p>Nested html</p>\r\n--b--\r\n--a\r\nContent-Type: message/rfc822\r\n\r\n"
+                          b"From: other@example.org\r\nSubject: forwarded\r\n\r\nForwarded body\r\n--a--\r\n"),
+    "latin1_8bit": (b"From: =?iso-8859-1?q?Ren=E9e?= <renee@example.org>\r\nSubject: caf\xe9\r\n"
+                    b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nLe caf\xe9 est ferm\xe9.\r\n"),
+    "huge_header_count": b"From: r@example.org\r\n" + b"".join(b"X-Junk-%d: y\r\n" % i for i in range(2000)) + b"Subject: many\r\n\r\nbody\r\n",
+    "display_name_spoof": b'From: "mayor@huntingdonshire.gov.uk" <evil@attacker.example>\r\nSubject: hi\r\n\r\nbody\r\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_MAIL))
+def test_odd_and_hostile_mail_is_kept_and_never_crashes(smtp_server, name):
+    code, _ = send(smtp_server, ODD_MAIL[name])
+    assert code == 250
+    (contact,) = contacts()
+    if name == "display_name_spoof":
+        assert contact.sender_email == "evil@attacker.example"
+    if name == "base64_body":
+        assert "The bin was missed — again." in contact.text
+    if name == "nested_multiparts":
+        assert "Nested plain text" in contact.text
+    if name == "latin1_8bit":
+        assert "Le café est fermé" in contact.text
+
+
+def test_a_large_attachment_within_the_limit_is_listed_not_inlined(smtp_server):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = "ann@example.org", TO, "video", "<v@example.org>"
+    mail.set_content("A video of the crew throwing my bin.")
+    mail.add_attachment(bytes(range(256)) * 400, maintype="video", subtype="mp4", filename="crew.mp4")
+    assert send(smtp_server, bytes(mail))[0] == 250
+    (contact,) = contacts()
+    assert contact.attachments == [{"filename": "crew.mp4", "content_type": "video/mp4", "size": 102400}]
+    assert "crew throwing my bin" in contact.text and len(contact.text) < 1000
+
+
+def test_the_case_owner_sees_the_reply_on_the_case(smtp_server, smtp_sink):
+    import json
+
+    from click.testing import CliRunner
+
+    from heard.cli import main
+
+    send(smtp_server, message())
+    run_jobs()
+    (ack,) = smtp_sink.wait_for(1)
+    send(smtp_server, message(subject="Re: bins", body="It was missed again today.", message_id="<m9@example.org>",
+                              In_Reply_To=ack["Message-ID"]))
+    reference = contacts()[0].reference
+    shown = json.loads(CliRunner().invoke(main, ["cases", "show", reference, "--json"]).output)
+    assert [c["state"] for c in shown["contacts"]] == ["triaged", "correspondence"]
+    assert "missed again today" in shown["contacts"][1]["text"]
+    assert "correspondence_received" in [e["kind"] for e in shown["events"]]

@@ -128,7 +128,7 @@ def test_malformed_mail_is_stored_and_flagged(mailbox):
 def test_the_poller_survives_the_server_going_away(heard_env, tmp_path):
     server = Dovecot(free_port())
     server.start()
-    box = Mailbox("127.0.0.1", server.port, False, "restart", "secret", "INBOX", "Heard/Processed", 100_000)
+    box = Mailbox("127.0.0.1", server.port, False, "restart", "secret", "INBOX", "Heard/Processed", 100_000, idle_seconds=3)
     stop = threading.Event()
     thread = threading.Thread(target=run, args=(box, POLICY, stop), daemon=True)
     thread.start()
