@@ -25,6 +25,14 @@ def _setup_logging() -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, for processes that wait until told to stop."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
 @click.group()
 def main() -> None:
     """Heard: intake and triage for UK councils."""
@@ -85,8 +93,7 @@ def scheduler(once: bool) -> None:
     from heard.reconcile import reconcile
 
     log = logging.getLogger("heard.scheduler")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = _stop_on_signals()
     interval = settings().reconcile_interval_seconds
     while True:
         try:
@@ -121,9 +128,7 @@ def smtp() -> None:
         auth=(user, password) if user and password else None,
     )
     click.echo(f"heard smtp: listening on {host or '127.0.0.1'}:{port} for {', '.join(domains)}")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     stop.wait()
     controller.stop()
 
@@ -134,9 +139,7 @@ def imap() -> None:
     from heard.jobs import current_policy
     from intake.imap_poller import parse_imap_url, run as run_poller
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     url = os.environ.get("IMAP_URL")
     if not url:
         # Not an error: many councils deliver by SMTP only. Exiting would make honcho
@@ -158,9 +161,7 @@ def outbox_sink() -> None:
     directory = Path(os.environ.get("OUTBOX_DIR", var_dir() / "outbox"))
     port = int(os.environ.get("OUTBOX_PORT", "2526"))
     controller = serve(directory, "127.0.0.1", port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     stop.wait()
     controller.stop()
 
@@ -324,27 +325,30 @@ def cases() -> None:
     """Cases opened from contacts."""
 
 
+CASE_FIELDS = ("reference", "kind", "exclusion", "stage", "state", "service_area", "team", "urgent", "received_at",
+               "acknowledgement_due", "acknowledged_at", "response_due", "contact_id", "policy")
+CONTACT_FIELDS = ("id", "reference", "channel", "state", "received_at", "anonymous", "subject", "noise", "case_id",
+                  "triage_attempts")
+
+
+def _newest(model: Any, fields: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from models.db import transaction
+
+    with transaction() as session:
+        return [{name: getattr(row, name) for name in fields}
+                for row in session.scalars(select(model).order_by(model.id.desc()).limit(limit))]
+
+
 @cases.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--limit", default=1000, show_default=True)
 def cases_list(as_json: bool, limit: int) -> None:
-    from sqlalchemy import select
-
+    """Cases, newest first."""
     from models import Case
-    from models.db import transaction
 
-    with transaction() as session:
-        rows = [
-            {
-                "reference": c.reference, "kind": c.kind, "exclusion": c.exclusion, "stage": c.stage,
-                "state": c.state, "service_area": c.service_area, "team": c.team, "urgent": c.urgent,
-                "received_at": c.received_at, "acknowledgement_due": c.acknowledgement_due,
-                "acknowledged_at": c.acknowledged_at, "response_due": c.response_due,
-                "contact_id": c.contact_id, "policy": c.policy,
-            }
-            for c in session.scalars(select(Case).order_by(Case.id.desc()).limit(limit))
-        ]
-    _print(rows, as_json, ["reference", "kind", "state", "service_area", "acknowledgement_due", "response_due"])
+    _print(_newest(Case, CASE_FIELDS, limit), as_json, ["reference", "kind", "state", "service_area", "acknowledgement_due", "response_due"])
 
 
 @cases.command("show")
@@ -394,21 +398,10 @@ def contacts() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--limit", default=1000, show_default=True)
 def contacts_list(as_json: bool, limit: int) -> None:
-    from sqlalchemy import select
-
+    """Contacts as received, newest first."""
     from models import Contact
-    from models.db import transaction
 
-    with transaction() as session:
-        rows = [
-            {
-                "id": c.id, "reference": c.reference, "channel": c.channel, "state": c.state,
-                "received_at": c.received_at, "anonymous": c.anonymous, "subject": c.subject,
-                "triage_attempts": c.triage_attempts,
-            }
-            for c in session.scalars(select(Contact).order_by(Contact.id.desc()).limit(limit))
-        ]
-    _print(rows, as_json, ["id", "reference", "channel", "state", "received_at"])
+    _print(_newest(Contact, CONTACT_FIELDS, limit), as_json, ["id", "reference", "channel", "state", "received_at"])
 
 
 if __name__ == "__main__":

@@ -89,3 +89,13 @@ def test_env_example_lists_every_variable_heard_reads():
         for path in (PROJECT_ROOT / package).rglob("*.py"):
             read |= set(re.findall(r"os\.environ(?:\.get)?[\[(]\s*\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
     assert read - documented == set()
+
+
+def test_the_webhook_urls_providers_are_given_still_exist():
+    """These URLs are configured in providers' consoles: removing one breaks intake silently."""
+    from web import create_app
+
+    routes = {(rule.rule, method) for rule in create_app().url_map.iter_rules() for method in rule.methods or ()}
+    for url in ("/webhooks/voice/transcript",):
+        assert (url, "POST") in routes
+    assert ("/openapi.json", "GET") in routes and ("/healthz", "GET") in routes and ("/feedback", "POST") in routes

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, g, render_template, send_from_directory
+from flask import Flask, g, jsonify, render_template, request, send_from_directory
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
@@ -43,11 +43,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web.feedback import feedback
     from web.forms import FEEDBACK_TYPES
     from web.health import health
+    from web.openapi import openapi
+    from web.webhooks import webhooks
 
     govuk.register(app, feedback_hints={value: hint for value, _label, hint in FEEDBACK_TYPES})
 
     app.register_blueprint(feedback)
     app.register_blueprint(health)
+    app.register_blueprint(webhooks)
+    app.register_blueprint(openapi)
     _register_assets(app)
     _register_security(app)
     _register_errors(app)
@@ -94,6 +98,8 @@ def _register_security(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/webhooks/"):  # machines get JSON, people get a page
+            return jsonify({"error": error.description or error.name}), error.code or 500
         return render_template("error.html", error=error), error.code or 500
 
 

@@ -1,0 +1,45 @@
+"""Provider webhooks. Each does four things: authenticate, store, enqueue, answer.
+
+These URLs are a contract with the providers; tests fail if one disappears.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from intake import voice_transcript
+
+log = logging.getLogger(__name__)
+webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+VOICE_TRANSCRIPT = "/voice/transcript"
+
+
+def _error(status: int, message: str):  # type: ignore[no-untyped-def]
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+@webhooks.post(VOICE_TRANSCRIPT)
+def voice_transcript_received():  # type: ignore[no-untyped-def]
+    if request.mimetype != "application/json":
+        return _error(415, "send the transcript as application/json")
+    body = request.get_data(cache=False)  # the exact bytes, as they were signed
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    try:
+        event = voice_transcript.verify(os.environ.get("VOICE_WEBHOOK_SECRET"), body, headers)
+    except voice_transcript.Refused as refused:
+        log.info("voice transcript refused with %s", refused.status)  # no body or caller in logs
+        return _error(refused.status, refused.message)
+    try:
+        accepted = voice_transcript.accept(event, body, headers["webhook-id"], current_app.config["POLICY"])
+    except SQLAlchemyError as exc:
+        log.error("could not store a voice transcript: %s", exc.__class__.__name__)
+        return _error(503, "could not store the transcript; please retry")
+    status = 201 if accepted.stored.created else 200
+    return jsonify({"reference": accepted.stored.reference, "duplicate": not accepted.stored.created}), status
