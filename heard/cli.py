@@ -166,6 +166,18 @@ def outbox_sink() -> None:
     controller.stop()
 
 
+@main.command("sms-sink")
+def sms_sink() -> None:
+    """Run the development text outbox: Twilio's Messages API, kept as files in var/sms-outbox/."""
+    from heard.sms_sink import SmsSink
+
+    sink = SmsSink(Path(os.environ.get("SMS_OUTBOX_DIR", var_dir() / "sms-outbox")), int(os.environ.get("SMS_SINK_PORT", "2527")))
+    stop = _stop_on_signals()
+    sink.start()
+    stop.wait()
+    sink.stop()
+
+
 @main.command()
 def run() -> None:
     """Migrate, start the embedded Redis and outbox when not configured, and every
@@ -186,6 +198,11 @@ def run() -> None:
             port = int(os.environ.get("OUTBOX_PORT", "2526"))
             children.append(embedded.start_outbox_sink(outbox, port))
             env["SMTP_URL"] = config.smtp_url
+        if not os.environ.get("TWILIO_ACCOUNT_SID"):
+            sms_port = int(os.environ.get("SMS_SINK_PORT", "2527"))
+            children.append(embedded.start_process(["sms-sink"], sms_port, {"SMS_SINK_PORT": str(sms_port)}))
+            env.update(TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="development-token",
+                       TWILIO_FROM="+441632960000", TWILIO_API_BASE=f"http://127.0.0.1:{sms_port}")
         port = os.environ.get("PORT", "5000")
         click.echo("\nHeard is starting:")
         click.echo(f"  feedback form   http://127.0.0.1:{port}/feedback")
@@ -195,6 +212,8 @@ def run() -> None:
         click.echo(f"  redis           {config.redis_url}{' (bundled)' if config.redis_embedded else ''}")
         if config.outbox_embedded:
             click.echo(f"  email outbox    {outbox}/ (every email Heard sends lands here)")
+        if env.get("TWILIO_API_BASE", "").startswith("http://127.0.0.1"):
+            click.echo(f"  text outbox     {var_dir() / 'sms-outbox'}/ (every text Heard sends lands here)")
         click.echo("  cases           .venv/bin/heard cases list --json\n")
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"),
                                    "-d", str(PROJECT_ROOT)], env=env)

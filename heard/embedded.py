@@ -74,18 +74,23 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
 
 def start_outbox_sink(directory: Path, port: int, timeout: float = 10.0) -> subprocess.Popen[bytes]:
     """Run `heard outbox-sink` as a child process and wait until it accepts connections."""
+    return start_process(["outbox-sink"], port, {"OUTBOX_PORT": str(port), "OUTBOX_DIR": str(directory)}, timeout)
+
+
+def start_process(args: list[str], port: int, extra_env: dict[str, str], timeout: float = 10.0) -> subprocess.Popen[bytes]:
+    """Run a `heard` command as a child process and wait until it listens on `port`."""
     import socket
 
-    env = dict(os.environ, OUTBOX_PORT=str(port), OUTBOX_DIR=str(directory))
-    process = subprocess.Popen([sys.executable, "-m", "heard.cli", "outbox-sink"], env=env)
+    env = dict(os.environ, **extra_env)
+    process = subprocess.Popen([sys.executable, "-m", "heard.cli", *args], env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"outbox sink exited with {process.returncode}")
+            raise RuntimeError(f"heard {' '.join(args)} exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return process
         except OSError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError("outbox sink did not start in time")
+    raise RuntimeError(f"heard {' '.join(args)} did not start in time")

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from heard.queue import enqueue_triage
+from intake.phone import e164
 from intake.store import Received, Stored, store
 from models.policy import Policy
 
@@ -100,16 +100,6 @@ def verify(secret: str | None, body: bytes, headers: dict[str, str]) -> Transcri
 def caller_text(event: TranscriptEvent) -> str:
     """What the caller said, turn by turn, as triage reads voice contacts."""
     return " | ".join(s.text.strip() for s in event.data.transcript.segments if s.speaker == "caller" and s.text.strip())
-
-
-def e164(number: str | None) -> str | None:
-    if not number:
-        return None
-    try:
-        parsed = phonenumbers.parse(number, "GB")
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_possible_number(parsed) else None
 
 
 def spoken_email(text: str) -> str | None:

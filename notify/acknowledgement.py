@@ -23,16 +23,23 @@ def template_for(kind: str) -> str:
 def plan_acknowledgement(db: Session, case: Case, contact: Contact) -> Notification | None:
     """Write the acknowledgement to the outbox, or return None when nobody can be told.
 
-    Anonymous contacts are never acknowledged. The unique (case, purpose) constraint
+    Email when there is an address, otherwise a text to a phone number. Anonymous contacts
+    are never acknowledged. The unique (case, purpose) constraint
     means a retried triage job cannot plan a second one.
     """
-    if contact.anonymous or not contact.sender_email:
+    if contact.anonymous:
+        return None
+    if contact.sender_email:
+        channel, recipient = "email", contact.sender_email
+    elif contact.sender_phone and contact.sender_phone.startswith("+"):
+        channel, recipient = "sms", contact.sender_phone  # texts and calls are answered by text
+    else:
         return None
     notification = Notification(
         case_id=case.id,
         purpose=PURPOSE,
-        channel="email",
-        recipient=contact.sender_email,
+        channel=channel,
+        recipient=recipient,
         template=template_for(case.kind),
         state=NotificationState.PENDING.value,
     )

@@ -30,6 +30,7 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 _env.filters["long_date"] = _long_date
+_env.filters["short_date"] = lambda value: f"{value:%a} {value.day} {value:%b}"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+
+def render_sms(template: str, **context: Any) -> str:
+    text = _env.get_template(f"{template}.sms.txt").render(**context)
+    return " ".join(text.split())
 
 
 def render(template: str, **context: Any) -> Rendered:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from email.utils import parseaddr
 
 from models import Case, Contact, Notification
@@ -21,7 +22,8 @@ from models.policy import UK, Policy
 from models.records import mark_acknowledged
 from notify.acknowledgement import PURPOSE as ACKNOWLEDGEMENT
 from notify.email import build_message, parse_smtp_url, send_message, stable_message_id
-from notify.render import KIND_NAMES, render
+from notify.render import KIND_NAMES, render, render_sms
+from notify.sms import TwilioSettings, send_sms
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,22 @@ def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_
         case = db.get_one(Case, notification.case_id)
         contact = db.get_one(Contact, case.contact_id)
         at = utcnow()
-        message = _compose(notification, case, contact, policy, mail_from, at)
+        context = _context(notification, case, contact, policy, at)
+        channel = notification.channel
+        if channel == "email":
+            message = _compose(notification, case, contact, policy, mail_from, context)
+        else:
+            text = render_sms(notification.template, **context)
+        recipient = notification.recipient
 
     try:
-        provider_id = send_message(message, parse_smtp_url(smtp_url))
+        if channel == "email":
+            provider_id = send_message(message, parse_smtp_url(smtp_url))
+        else:
+            twilio = TwilioSettings.from_environment()
+            if twilio is None:
+                raise PermanentFailure("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
+            provider_id = send_sms(twilio, recipient, text)
     except Exception as exc:
         with transaction() as db:
             row = db.get_one(Notification, notification_id)
@@ -70,19 +84,22 @@ def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_
     return NotificationState.SENT.value
 
 
-def _compose(notification: Notification, case: Case, contact: Contact, policy: Policy, mail_from: str, at: datetime):  # type: ignore[no-untyped-def]
-    acknowledged_on = at.astimezone(UK).date()
-    rendered = render(
-        notification.template,
-        council=policy.council,
-        ombudsman=policy.ombudsman,
-        case=case,
-        name=contact.sender_name,
-        team=policy.service_areas[case.service_area].team,
-        kind_name=KIND_NAMES[case.kind],
-        response_due=policy.response_due(case.kind, case.received_at, acknowledged_on),
-        signpost=policy.signposts.get(case.exclusion) if case.exclusion else None,
-    )
+def _context(notification: Notification, case: Case, contact: Contact, policy: Policy, at: datetime) -> dict[str, Any]:
+    """What every template may use; the response date counts from this attempt's date."""
+    return {
+        "council": policy.council,
+        "ombudsman": policy.ombudsman,
+        "case": case,
+        "name": contact.sender_name,
+        "team": policy.service_areas[case.service_area].team,
+        "kind_name": KIND_NAMES[case.kind],
+        "response_due": policy.response_due(case.kind, case.received_at, at.astimezone(UK).date()),
+        "signpost": policy.signposts.get(case.exclusion) if case.exclusion else None,
+    }
+
+
+def _compose(notification: Notification, case: Case, contact: Contact, policy: Policy, mail_from: str, context: dict[str, Any]):  # type: ignore[no-untyped-def]
+    rendered = render(notification.template, **context)
     sender = mail_from or f"{policy.council.name} <{policy.council.email}>"
     domain = parseaddr(sender)[1].rpartition("@")[2] or "heard.invalid"
     return build_message(

@@ -41,7 +41,8 @@ class Process:
 
 def base_env(**values: str | None) -> dict[str, str]:
     """This process's environment with Heard's variables replaced by `values` (None removes)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "SMTP_URL", "PORT", "OUTBOX_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_URL", "REDIS_URL", "SMTP_URL", "PORT", "OUTBOX_", "TWILIO_", "SMS_", "SMTP_LISTEN", "IMAP_"))}
     env.update({"PYTHONUNBUFFERED": "1", "RECONCILE_INTERVAL_SECONDS": "1", "LOG_LEVEL": "INFO"})
     for key, value in values.items():
         if value is None:

@@ -96,6 +96,6 @@ def test_the_webhook_urls_providers_are_given_still_exist():
     from web import create_app
 
     routes = {(rule.rule, method) for rule in create_app().url_map.iter_rules() for method in rule.methods or ()}
-    for url in ("/webhooks/voice/transcript",):
+    for url in ("/webhooks/voice/transcript", "/webhooks/twilio/sms"):
         assert (url, "POST") in routes
     assert ("/openapi.json", "GET") in routes and ("/healthz", "GET") in routes and ("/feedback", "POST") in routes

@@ -25,7 +25,8 @@ def test_heard_run_serves_the_form_and_acknowledges_by_email(heard_env, tmp_path
     """What `make run` does: one command, embedded defaults where nothing is configured."""
     port = free_port()
     var = tmp_path / "run-var"
-    values: dict[str, str | None] = {"PORT": str(port), "OUTBOX_PORT": str(free_port()), "HEARD_VAR_DIR": str(var)}
+    values: dict[str, str | None] = {"PORT": str(port), "OUTBOX_PORT": str(free_port()), "SMS_SINK_PORT": str(free_port()),
+                                     "SMTP_LISTEN": f"127.0.0.1:{free_port()}", "HEARD_VAR_DIR": str(var)}
     if heard_env.embedded_redis:
         values.update(DATABASE_URL=None, REDIS_URL=None)  # the defaults: SQLite under var/, bundled Redis
     else:

@@ -11,12 +11,22 @@ import os
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from intake import voice_transcript
+from intake import sms, voice_transcript
 
 log = logging.getLogger(__name__)
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 VOICE_TRANSCRIPT = "/voice/transcript"
+TWILIO_SMS = "/twilio/sms"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'  # no inline reply: the outbox acknowledges
+
+
+def public_url() -> str:
+    """The URL exactly as the provider requested it: behind a proxy Flask sees another one,
+    so the configured public base URL is used with this request's path and query."""
+    base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    query = request.query_string.decode("latin-1")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
 def _error(status: int, message: str):  # type: ignore[no-untyped-def]
@@ -43,3 +53,21 @@ def voice_transcript_received():  # type: ignore[no-untyped-def]
         return _error(503, "could not store the transcript; please retry")
     status = 201 if accepted.stored.created else 200
     return jsonify({"reference": accepted.stored.reference, "duplicate": not accepted.stored.created}), status
+
+
+@webhooks.post(TWILIO_SMS)
+def twilio_sms_received():  # type: ignore[no-untyped-def]
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return _error(415, "Twilio posts application/x-www-form-urlencoded")
+    raw = request.get_data(cache=True)
+    try:
+        sms.verify(os.environ.get("TWILIO_AUTH_TOKEN"), public_url(), request.form, request.headers.get("X-Twilio-Signature"))
+        stored = sms.accept(request.form, raw, current_app.config["POLICY"])
+    except sms.Refused as refused:
+        log.info("twilio sms refused with %s", refused.status)
+        return _error(refused.status, refused.message)
+    except SQLAlchemyError as exc:
+        log.error("could not store a text message: %s", exc.__class__.__name__)
+        return _error(503, "could not store the message; please retry")
+    log.info("text message stored as contact %s", stored.contact_id)
+    return current_app.response_class(EMPTY_TWIML, mimetype="application/xml")
