@@ -34,7 +34,7 @@ class Settings:
     outbox_embedded: bool
     council_policy: str
     secret_key: str
-    public_base_url: str
+    public_base_url: str | None  # as the public and providers see it; None: the request's own
     mail_from: str
     max_form_bytes: int
     reconcile_interval_seconds: float
@@ -65,7 +65,7 @@ def settings() -> Settings:
         outbox_embedded=not smtp_url,
         council_policy=os.environ.get("COUNCIL_POLICY", "huntingdonshire"),
         secret_key=_secret_key(),
-        public_base_url=os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
+        public_base_url=os.environ.get("PUBLIC_BASE_URL") or None,
         mail_from=os.environ.get("MAIL_FROM", ""),
         max_form_bytes=int(os.environ.get("MAX_FORM_BYTES", str(256 * 1024))),
         reconcile_interval_seconds=float(os.environ.get("RECONCILE_INTERVAL_SECONDS", "15")),

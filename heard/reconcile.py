@@ -21,12 +21,11 @@ from heard.queue import NOTIFY, QUEUES, TRIAGE, enqueue_send, enqueue_triage, re
 from models import Contact, Notification
 from models.base import utcnow
 from models.db import transaction
-from models.intake import ContactState
+from models.intake import MAX_TRIAGE_ATTEMPTS, ContactState
 from models.outbox import NotificationState
 
 log = logging.getLogger(__name__)
 
-MAX_TRIAGE_ATTEMPTS = 5
 BATCH = 500
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 

@@ -10,9 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 
-KINDS = ("complaint", "service_request", "compliment", "comment", "excluded")
-
-
 class Case(Base):
     """The record a triaged contact opens: a complaint, a service request, a compliment,
     a comment, or an excluded matter with its signpost."""

@@ -20,6 +20,11 @@ class Channel(str, enum.Enum):
     SMS = "sms"
 
 
+# After this many triage attempts the reconciler stops queueing a contact and /healthz
+# counts it as stuck, for someone to look at.
+MAX_TRIAGE_ATTEMPTS = 5
+
+
 class ContactState(str, enum.Enum):
     RECEIVED = "received"  # committed, waiting for triage
     TRIAGED = "triaged"  # a decision made and its record opened

@@ -29,7 +29,6 @@ EXCLUSIONS = (
     "parking_appeal", "statutory_appeal", "councillor_conduct", "insurance_claim",
     "information_request", "council_policy", "decided_elsewhere", "out_of_time", "not_council",
 )
-KINDS = ("complaint", "service_request", "compliment", "comment", "excluded")
 
 
 _T = TypeVar("_T")

@@ -10,7 +10,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -82,4 +82,3 @@ def send_message(message: EmailMessage, target: SmtpTarget, timeout: float = 30)
     return str(message["Message-ID"])
 
 
-__all__ = ["SmtpTarget", "build_message", "make_msgid", "parse_smtp_url", "send_message", "stable_message_id"]

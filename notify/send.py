@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 
 
 class PermanentFailure(Exception):
-    """The message can never be sent as it is (for example, no such template)."""
+    """The message can never be sent: the outbox row does not exist."""
+
+
+class NotConfigured(RuntimeError):
+    """A channel has no provider configured. Retried with backoff like any failed send, so
+    fixing the configuration lets the waiting messages go; meanwhile it shows on /healthz."""
 
 
 def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_from: str) -> str:
@@ -59,7 +64,7 @@ def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_
         else:
             twilio = TwilioSettings.from_environment()
             if twilio is None:
-                raise PermanentFailure("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
+                raise NotConfigured("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
             provider_id = send_sms(twilio, recipient, text)
     except Exception as exc:
         with transaction() as db:

@@ -33,3 +33,23 @@ def test_database_down_is_503(live_server, monkeypatch, tmp_path):
     response = requests.get(f"{live_server.url}/healthz", timeout=10)
     assert response.status_code == 503
     assert response.json()["status"] == "down"
+
+
+def test_a_contact_that_keeps_failing_triage_shows_as_stuck(live_server):
+    from datetime import datetime, timezone
+
+    from heard.reconcile import reconcile
+    from intake.store import Received, store
+    from models import Contact
+    from models.db import transaction
+    from models.intake import MAX_TRIAGE_ATTEMPTS
+    from models.policy import load_policy
+
+    stored = store(Received(channel="web", provider_id="stuck", content_type="text/plain", body=b"x", text="bins",
+                            received_at=datetime.now(timezone.utc)), load_policy("huntingdonshire"))
+    with transaction() as db:
+        db.get_one(Contact, stored.contact_id).triage_attempts = MAX_TRIAGE_ATTEMPTS
+    result = reconcile()
+    assert (result.triage_queued, result.stuck_contacts) == (0, 1)
+    body = requests.get(f"{live_server.url}/healthz", timeout=10).json()
+    assert body["database"]["contacts_awaiting_triage"] == 1 and body["database"]["contacts_stuck"] == 1

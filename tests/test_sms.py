@@ -10,6 +10,7 @@ import requests
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
+from heard import config as heard_config
 from heard.sms_sink import SmsSink
 from models import Contact, Notification
 from models.db import transaction
@@ -27,6 +28,7 @@ def sms(live_server, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
     monkeypatch.setenv("TWILIO_FROM", "+441632960000")
     monkeypatch.setenv("TWILIO_API_BASE", sink.url)
+    heard_config.settings.cache_clear()
     yield live_server, sink
     sink.stop()
 

@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         MAX_FORM_PARTS=200,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.public_base_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=(config.public_base_url or "").startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # the session bounds the token; residents take their time
         POLICY=load_policy(config.council_policy),
     )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from heard.queue import QUEUES, queue
 from models import Contact, Notification
 from models.db import transaction
-from models.intake import ContactState
+from models.intake import MAX_TRIAGE_ATTEMPTS, ContactState
 from models.outbox import NotificationState
 
 health = Blueprint("health", __name__)
@@ -35,6 +35,8 @@ def _database() -> dict[str, Any]:
         with transaction() as db:
             db.execute(text("SELECT 1"))
             waiting = db.scalar(select(func.count()).where(Contact.state == ContactState.RECEIVED.value))
+            stuck = db.scalar(select(func.count()).where(Contact.state == ContactState.RECEIVED.value,
+                                                         Contact.triage_attempts >= MAX_TRIAGE_ATTEMPTS))
             by_state = dict(db.execute(
                 select(Notification.state, func.count()).group_by(Notification.state)
             ).all())
@@ -43,6 +45,7 @@ def _database() -> dict[str, Any]:
     return {
         "ok": True,
         "contacts_awaiting_triage": waiting,
+        "contacts_stuck": stuck,  # gave up after MAX_TRIAGE_ATTEMPTS: an officer must look
         "notifications": {state.value: by_state.get(state.value, 0) for state in NotificationState},
     }
 

@@ -11,6 +11,7 @@ import os
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from heard.config import settings
 from intake import sms, voice_transcript
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'  # no inline r
 def public_url() -> str:
     """The URL exactly as the provider requested it: behind a proxy Flask sees another one,
     so the configured public base URL is used with this request's path and query."""
-    base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    base = (settings().public_base_url or request.host_url).rstrip("/")
     query = request.query_string.decode("latin-1")
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
