@@ -99,3 +99,13 @@ def test_the_webhook_urls_providers_are_given_still_exist():
     for url in ("/webhooks/voice/transcript", "/webhooks/twilio/sms"):
         assert (url, "POST") in routes
     assert ("/openapi.json", "GET") in routes and ("/healthz", "GET") in routes and ("/feedback", "POST") in routes
+
+
+def test_models_and_triage_name_the_same_labels():
+    """The label contract is written twice because models may not import triage; this keeps
+    the two copies the same."""
+    from models import policy
+    from triage import labels
+
+    assert policy.SERVICE_AREAS == labels.SERVICE_AREAS
+    assert policy.EXCLUSIONS == labels.EXCLUSIONS
