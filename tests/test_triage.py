@@ -66,7 +66,7 @@ def test_the_split_is_fixed_by_id_alone():
 def test_clear_cases(text, category, exclusion, area):
     result = classify(contact(text))
     assert (result.category, result.exclusion, result.service_area) == (category, exclusion, area), result.signals
-    assert result.signals and result.model_version.startswith("spacy-bow@")
+    assert result.signals and result.model_version.startswith("spacy-bow+tfidf@")
 
 
 def test_a_complaint_about_events_over_a_year_old_is_out_of_time():
@@ -172,3 +172,34 @@ def test_training_is_reproducible():
     texts = [triage_model.feature_text(e.subject, e.text, e.received_at) for e in small_dev]
     assert [d.cats for d in first.nlp.pipe(texts)] == [d.cats for d in second.nlp.pipe(texts)]
     assert first.temperatures == second.temperatures
+
+
+def test_the_lexical_model_scores_exactly_as_scikit_learn_would():
+    """Serving reimplements scikit-learn's TF-IDF transform to keep workers small; it must agree."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from triage import lexical
+    from triage.text import readable
+
+    splits = by_split(load())
+    train = [readable(e.subject, e.text).lower() for e in splits["train"][:400]]
+    areas = [e.service_area for e in splits["train"][:400]]
+    held_out = [readable(e.subject, e.text).lower() for e in splits["dev"][:60]] + ["", "!!", "x", "bin " * 500, "Ŵ ŷ caerdydd bin"]
+    ours = lexical.fit(train, {"service_area": areas}).predict(held_out)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    regression = LogisticRegression(max_iter=2000, C=10.0).fit(vectorizer.fit_transform(train), areas)
+    for row, mine in zip(regression.predict_proba(vectorizer.transform(held_out)), ours):
+        assert [mine["service_area"][label] for label in regression.classes_] == pytest.approx(list(row), abs=1e-9)
+
+
+def test_the_saved_model_holds_no_pickles():
+    """Loading a model directory must never run code, so the lexical weights are plain arrays."""
+    import numpy as np
+
+    from triage.pipeline import model_path
+
+    lexical = load_model().lexical
+    assert lexical.vocabulary and lexical.idf.dtype == np.float64
+    with np.load(model_path() / "lexical" / "weights.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)

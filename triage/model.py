@@ -21,13 +21,14 @@ from spacy.language import Language
 from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed, minibatch
 
+from triage import lexical as lexical_model
 from triage.dataset import Example
 from triage.dates import TimeLimit, read_time_limit
 from triage.labels import CATEGORIES, EXCLUSIONS, SERVICE_AREAS
-from triage.signals import AREAS, SIGNALS, URGENT, Hit, find
+from triage.signals import AREAS, SIGNALS, Hit, find, find_urgent
 from triage.text import readable
 
-VERSION = "2"  # bump when the features or architecture change
+VERSION = "3"  # bump when the features or architecture change
 GROUPS: dict[str, tuple[str, ...]] = {
     "category": CATEGORIES,
     "exclusion": (*EXCLUSIONS, "none"),
@@ -69,7 +70,7 @@ class Reading:
 
 def read(subject: str | None, text: str, received_at: datetime) -> Reading:
     body = readable(subject, text).lower()
-    return Reading(body, find(SIGNALS, body), find(URGENT, body), find(AREAS, body),
+    return Reading(body, find(SIGNALS, body), find_urgent(body), find(AREAS, body),
                    read_time_limit(body, received_at.date()))
 
 
@@ -111,9 +112,16 @@ def probabilities(cats: dict[str, float], temperatures: dict[str, float] | None 
 @dataclass(frozen=True)
 class Trained:
     nlp: Language
+    lexical: lexical_model.Lexical
     temperatures: dict[str, float]
     epochs: dict[str, int]
     dev_scores: dict[str, float]
+
+
+def fit_lexical(examples: Sequence[Example]) -> lexical_model.Lexical:
+    readings = [read(e.subject, e.text, e.received_at) for e in examples]
+    return lexical_model.fit([r.text for r in readings], {
+        "category": [e.category for e in examples], "service_area": [e.service_area for e in examples]})
 
 
 def _examples(nlp: Language, examples: Sequence[Example]) -> dict[str, list[SpacyExample]]:
@@ -185,7 +193,9 @@ def train(train_set: Sequence[Example], dev_set: Sequence[Example], *, seed: int
     for group, (_score, _epoch, weights) in best.items():
         run.nlp.get_pipe(group).from_bytes(weights)
     epochs = {group: value[1] for group, value in best.items()}
-    return Trained(run.nlp, calibrate(run.nlp, dev_set), epochs, {group: value[0] for group, value in best.items()})
+    lexical = fit_lexical(train_set)
+    return Trained(run.nlp, lexical, calibrate(run.nlp, lexical, dev_set), epochs,
+                   {group: value[0] for group, value in best.items()})
 
 
 def refit(trained: Trained, examples_set: Sequence[Example], seed: int = 7) -> Trained:
@@ -194,12 +204,14 @@ def refit(trained: Trained, examples_set: Sequence[Example], seed: int = 7) -> T
     run = _Run(examples_set, seed)
     for epoch in range(1, max(trained.epochs.values()) + 1):
         run.epoch(group for group, last in trained.epochs.items() if epoch <= last)
-    return Trained(run.nlp, trained.temperatures, trained.epochs, trained.dev_scores)
+    return Trained(run.nlp, fit_lexical(examples_set), trained.temperatures, trained.epochs, trained.dev_scores)
 
 
-def calibrate(nlp: Language, dev: Sequence[Example]) -> dict[str, float]:
-    """One temperature per label group, fitted on dev by minimising the negative log-likelihood."""
-    cats = [doc.cats for doc in nlp.pipe(feature_text(e.subject, e.text, e.received_at) for e in dev)]
+def calibrate(nlp: Language, lexical: lexical_model.Lexical, dev: Sequence[Example]) -> dict[str, float]:
+    """One temperature per label group, fitted on dev by minimising the negative log-likelihood
+    of the blended scores the pipeline will give."""
+    readings = [read(e.subject, e.text, e.received_at) for e in dev]
+    cats = list(_scores(nlp, lexical, readings))
     truth = [{"category": e.category, "exclusion": e.exclusion or "none", "service_area": e.service_area,
               "urgent": "yes" if e.urgent else "no"} for e in dev]
     temperatures = {}
@@ -214,23 +226,42 @@ def calibrate(nlp: Language, dev: Sequence[Example]) -> dict[str, float]:
 def save(trained: Trained, path: Path, meta: dict[str, Any]) -> None:
     path.mkdir(parents=True, exist_ok=True)
     trained.nlp.to_disk(path / "pipeline")
+    lexical_model.save(trained.lexical, path / "lexical")
     full = {**meta, "version": VERSION, "temperatures": trained.temperatures, "epochs": trained.epochs,
             "dev_scores": trained.dev_scores}
     (path / "heard-triage.json").write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
 
 
+def _scores(nlp: Language, lexical: lexical_model.Lexical, readings: Sequence[Reading]) -> Iterable[dict[str, float]]:
+    """Each reading's doc.cats, with category and service area blended with the lexical model."""
+    lexical_scores = lexical.predict([r.text for r in readings])
+    for doc, extra in zip(nlp.pipe(r.features() for r in readings), lexical_scores):
+        yield lexical_model.blend(doc.cats, extra)
+
+
 @dataclass(frozen=True)
 class Loaded:
     nlp: Language
+    lexical: lexical_model.Lexical
     meta: dict[str, Any]
 
     @property
     def name(self) -> str:
-        return f"spacy-bow@{self.meta['version']}+{self.meta['data_digest'][:12]}"
+        return f"spacy-bow+tfidf@{self.meta['version']}+{self.meta['data_digest'][:12]}"
 
-    def predict(self, features: Iterable[str], batch_size: int = 256) -> Iterable[dict[str, dict[str, float]]]:
-        for doc in self.nlp.pipe(features, batch_size=batch_size):
-            yield probabilities(doc.cats, self.meta.get("temperatures"))
+    def predict(self, readings: Iterable[Reading], batch_size: int = 256) -> Iterable[dict[str, dict[str, float]]]:
+        batch: list[Reading] = []
+        for reading in readings:
+            batch.append(reading)
+            if len(batch) >= batch_size:
+                yield from self._predict_batch(batch)
+                batch = []
+        if batch:
+            yield from self._predict_batch(batch)
+
+    def _predict_batch(self, batch: Sequence[Reading]) -> Iterable[dict[str, dict[str, float]]]:
+        for cats in _scores(self.nlp, self.lexical, batch):
+            yield probabilities(cats, self.meta.get("temperatures"))
 
 
 def load(path: Path) -> Loaded:
@@ -238,4 +269,4 @@ def load(path: Path) -> Loaded:
     if not meta_path.is_file():
         raise FileNotFoundError(f"no trained triage model at {path}: run `heard triage train` (make run does)")
     meta = json.loads(meta_path.read_text())
-    return Loaded(spacy.load(path / "pipeline"), meta)
+    return Loaded(spacy.load(path / "pipeline"), lexical_model.load(path / "lexical"), meta)

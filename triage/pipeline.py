@@ -53,7 +53,7 @@ def classify_many(contacts: Iterable[TriageInput], batch_size: int = 256) -> Ite
 def _classify_batch(loaded: trained_model.Loaded, batch: list[TriageInput]) -> Iterator[TriageResult]:
     readings = [trained_model.read(c.subject, c.text or "", c.received_at) for c in batch]
     threshold = loaded.meta.get("urgent_threshold", URGENT_MODEL_THRESHOLD)
-    for contact, reading, probabilities in zip(batch, readings, loaded.predict(r.features() for r in readings)):
+    for contact, reading, probabilities in zip(batch, readings, loaded.predict(readings)):
         yield decide(contact, reading, probabilities, loaded.name, threshold)
 
 

@@ -93,10 +93,13 @@ SIGNALS: tuple[Rule, ...] = (
 
 _NO_HEAT = (r"\b(?:no (?:heating|heat|hot water|water|power|electric(?:ity)?)|water (?:off|cut off)|"
             r"boiler (?:has )?(?:broken|packed up|gone|stopped|turned off|off)|turned the (?:boiler|heating|water|power) off|"
-            r"heating (?:has )?(?:broken|failed|not working|off)|\d{1,2} degrees|minus \d+|-\d+ tonight|freezing (?:cold )?(?:flat|house|home))\b")
+            r"heating (?:has )?(?:broken|failed|not working|off)|\d{1,2} degrees|minus \d+|-\d+ tonight|freezing (?:cold )?(?:flat|house|home)|"
+            r"heating'?s? (?:been )?(?:broken|off|gone)|no (?:working )?(?:toilet|cold water|electric|gas)|(?:meter|electric|power) (?:has )?(?:ran|run) out|"
+            r"standpipe (?:has been |is )?broken|in bed (?:in|with) (?:her|his|my|all) (?:coat|clothes)|sat in (?:his|her) coat|so cold|frost)\b")
 _VULNERABLE = (r"\b(?:elderly|pensioner|baby|newborn|infant|toddler|disabled|oxygen|dialysis|terminal|cancer|chemo\w*|frail|copd|diabetic|"
                r"vulnerable|\d{2} ?(?:years? old|yr old|year-old)|(?:she'?s|he'?s|is|aged|in (?:their|his|her)) (?:8|9)\d'?s?|"
-               r"ninety|eighty|dementia|confused|pregnant|seriously ill|wheelchair)\b")
+               r"ninety|eighty|dementia|confused|pregnant|seriously ill|wheelchair|"
+               r"\d{1,2} (?:months?|weeks?|days?) old|monitor|ventilator|insulin|kidney|stroke|carer|asthma|eighty|seventy|\d{2}s\b)\b")
 
 # Safeguarding: any one of these makes a contact urgent, whatever else it is.
 URGENT: tuple[Rule, ...] = (
@@ -105,27 +108,52 @@ URGENT: tuple[Rule, ...] = (
           r"self[- ]harm\w*|harm(?:ing)? (?:myself|himself|herself)|don'?t want to (?:live|be here|go on)|no (?:point|reason) (?:in )?living|"
           r"(?:jump|throw (?:myself|himself|herself)) (?:off|from|in front)|overdose|can'?t go on|can'?t (?:see|find) a way out|"
           r"better off (?:without me|dead|if i (?:wasn'?t|weren'?t) (?:here|around))|(?:don'?t|can'?t) see the point (?:in|of) (?:carrying on|going on|living|anything)|"
-          r"(?:standing|stood|sat|sitting) (?:right )?on the edge|on the edge of (?:the )?(?:roof|bridge|top deck|multi|car park)|not safe (?:from|with) myself)\b"),
+          r"(?:standing|stood|sat|sitting) (?:right )?on the edge|on the edge of (?:the )?(?:roof|bridge|top deck|multi|car park)|not safe (?:from|with) myself|"
+          r"wants? to die|want(?:ed)? to be dead|take (?:all )?(?:his|her|my|their) (?:pills|tablets)|what i'?(?:ll| will|d| would) do to myself|"
+          r"do something (?:stupid|silly) to myself|before i do something stupid|(?:can'?t|cannot) (?:do|take|cope with|face) (?:this|it|any of it) any ?more|"
+          r"done with (?:it all|everything|life)|what'?s the point (?:any ?more|of (?:anything|it all|living|going on))|"
+          r"won'?t (?:be around|be here|need (?:the|my) (?:flat|house|home)) (?:much )?long(?:er)?|not (?:be )?around long enough|"
+          r"(?:put|putting) my affairs in order|(?:no ?one|nobody) would (?:notice|care|miss)|driv(?:e|ing) (?:it|the car|myself) into|"
+          r"nothing left in me|my last hope|crisis team|feels? (?:so )?hopeless|thoughts i haven'?t had|a burden to (?:everyone|everybody|my family)|"
+          r"i'?m going to break|can'?t do this any ?more)\b"),
     _rule("threat", "reports a threat or act of violence",
           r"\b(?:threaten\w* (?:to )?(?:kill|hurt|stab|burn|attack|beat|harm|smash)|(?:going|gonna) to (?:kill|hurt|stab|attack|harm|batter) (?:me|him|her|them|us|you|someone|staff)|"
           r"(?:will|i'?ll|gonna|going to) (?:stab|smash|batter|burn|knife) (?:me|him|her|them|you|your|his|her|someone|in)\b|"
           r"(?:will|i'?ll|gonna|going to) (?:kill|hurt|do) (?:me|him|her|them|you|your|someone|in)\b(?! if\b)|"
           r"smash (?:his|her|your|their) (?:face|head)|with a knife|knife|machete|gun|weapon|stabb\w*|assault\w*|attacked (?:me|him|her)|death threats?|"
-          r"hands? (?:round|around) (?:my|her|his) (?:neck|throat)|strangl\w*|punched (?:me|him|her)|bomb)\b"),
+          r"hands? (?:round|around) (?:my|her|his) (?:neck|throat)|strangl\w*|punched (?:me|him|her)|bomb\b(?! site)|"
+          r"knows? (?:where|which) (?:i|we|you|she|he|they|my|her|his) (?:live|lives|work|works|car park|school|bus)|"
+          r"put (?:me|him|her|you|us) in (?:the )?(?:hospital|ground)|sort (?:me|you|him|her|us) out|get what'?s coming|"
+          r"smash(?:ed|ing)? (?:\w+ ){0,3}(?:face|head|door)(?: in)?|smashed the glass on|shoot(?: up)?|hammer|"
+          r"wait for (?:her|him|me) after|followed (?:me|her|him|them|two|my)|stalk\w*|black eye|bleeding|bruis\w*|"
+          r"(?:scared|frightened|terrified|afraid) to (?:go out|go home|go back|leave|go to)|not safe (?:at home|to go)|fear for (?:my|our|her|his|their) (?:life|lives|safety)|"
+          r"hand on (?:her|my|his) (?:knee|leg)|touched (?:her|me|him)|filming (?:through|in|the|children|kids)|kept prisoner|help me in capitals)\b"),
     _rule("domestic_abuse", "mentions domestic abuse",
           r"\b(?:domestic (?:abuse|violence)|(?:partner|husband|wife|boyfriend|girlfriend|ex|stepdad|stepfather|dad|father|he|she)(?:'s| is)? (?:hits?|hit me|hit her|hit him|beats?|beat me|is violent|violent|attacked|hurt me|hurts? (?:me|her|him)|controls everything)|"
           r"abusive (?:partner|husband|wife|boyfriend|girlfriend|ex|relationship)|flee(?:ing|d)?\b|refuge|coercive\w*|controlling (?:partner|husband|boyfriend)|"
-          r"scared (?:he|she) will (?:hurt|kill|find)|won'?t find (?:us|me)|need to (?:get out|leave (?:my|him|her)))\b"),
+          r"scared (?:he|she) will (?:hurt|kill|find)|won'?t find (?:us|me)|need to (?:get out|leave (?:my|him|her))|"
+          r"(?:partner|husband|wife|boyfriend|girlfriend|ex)(?:[- ]\w+)? (?:has been |was |is |had been )?(?:hitting|violent|controlling)|"
+          r"(?:because of|from) (?:his|her) violence|pushed me (?:down|over|into|against)|non[- ]molestation|injunction|restraining order|(?:thrown|threw|kicked) (?:her|him|me) out|"
+          r"(?:can'?t|cannot) go (?:home|back)|(?:he|she)'?s come back|take the kids|(?:ex|husband|partner)(?:'s| has)? found (?:me|us|where)|(?:gave|given|sent) (?:him|her) my (?:new )?address|"
+          r"has (?:my|our) (?:new )?address|will find (?:me|us)|cuckooing|groom\w*|exploit\w*|older man)\b"),
     _rule("child_at_risk", "a child may be at risk",
           r"\b(?:(?:child|children|kids?|baby|babies|toddler|little ones?|boy|girl)s? (?:(?:have been|has been|are|is|were|was|been) )?(?:left )?(?:alone|on (?:their|his|her) own|unsupervised|unattended)|"
           r"on their own in the (?:flat|house)|child (?:at risk|protection|neglect)|safeguarding|(?:being|is|are) neglected|(?:hitting|beating|screaming at) (?:the|their|a) (?:child|kids?|baby)|"
           r"(?:child|kid|boy|girl) (?:gets?|got|will get|could get) (?:killed|hurt|hit|run over)|kids (?:are )?(?:climbing|playing) on (?:them|it)|"
-          r"i'?m (?:1[3-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b|kicked out at (?:1[3-7]|fifteen|sixteen|seventeen))\b"),
+          r"i'?m (?:1[3-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b|kicked out at (?:1[3-7]|fifteen|sixteen|seventeen)|"
+          r"(?:little|young|small) (?:boy|girl|one|lad|child|kid)s?\b[^.|]{0,60}\b(?:on (?:his|her|their) own|alone|wandering|crying|can'?t find)|"
+          r"(?:baby|babies|child|kids?)\b[^.|]{0,40}\b(?:crying all|been crying|on the floor|inside)|(?:toddler|child|kid|baby) could (?:fall|drop|get)|"
+          r"(?:kids?|child(?:ren)?|toddlers?|pushchairs?|prams?)\b[^.|]{0,60}\b(?:riding through|climbing inside|shut in|playing (?:a few|next|near|on|under|underneath)|"
+          r"wait under|run out between|nearly (?:got )?(?:hit|run over)))\b"),
     _rule("homeless_tonight", "has nowhere safe to sleep tonight",
           r"\b(?:sleep(?:s|ing)? (?:rough|on the streets?|outside|in (?:my|the|a|our|her|his) (?:car|van|tent|park|doorway)|at (?:the )?(?:bus|train|railway) station)|"
           r"nowhere to (?:sleep|stay|go|live) tonight|homeless (?:tonight|today|from today|now)|on the streets? tonight|"
           r"(?:evicted|kicked out|thrown out|locked out|told to leave) (?:today|tonight|this (?:morning|evening|afternoon)|now|and)|"
-          r"just (?:got|been) evicted|street homeless|in a tent)\b"),
+          r"just (?:got|been) evicted|street homeless|in a tent|"
+          r"(?:got |have |has |with )?nowhere(?: at all)?(?: to (?:sleep|stay|go|live))?(?: from)? (?:tonight|today|tomorrow)|"
+          r"(?:sleep(?:s|ing)?|slept|sheltering|curled up|been living)\b[^.|]{0,40}\b(?:rough|outside|doorway|woods|under (?:the|a)|behind (?:the|a)|car park|stairwell|car wash|bench|sleeping bag|on the floor)|"
+          r"sleeping bag|(?:in|from) (?:my|the|our) car with|(?:be|get) out (?:by )?(?:today|tonight|tomorrow)|(?:have|has|had|told) to (?:leave|go|get out) (?:by )?(?:today|tonight|tomorrow)|leave the \w+(?: \w+)? tonight|"
+          r"on the streets? (?:tomorrow|tonight)|somewhere (?:for (?:her|him|them|us|me) )?tonight|told to leave)\b"),
     _rule("no_heat_vulnerable", "no heating, power or water for someone vulnerable",
           rf"{_NO_HEAT}[\s\S]{{0,300}}{_VULNERABLE}|{_VULNERABLE}[\s\S]{{0,300}}{_NO_HEAT}"),
     _rule("danger", "an immediate physical danger",
@@ -133,10 +161,23 @@ URGENT: tuple[Rule, ...] = (
           r"spark(?:ing|ed|s)|electrocut\w*|smoke alarm|fire alarm|fire exit\w*|on fire|carbon monoxide|"
           r"(?:about to|going to|could|might) (?:collapse|come down|fall (?:down|on|off))|could (?:go|come down) (?:any|at any)|dangerous (?:structure|building|wall|tree)|"
           r"(?:wall|roof|ceiling|chimney|stack|tree|branch|fence|scaffold\w*|hoarding|shop front)[^.|]{0,80}\b(?:collapsing|falling (?:down|off|over)|leaning (?:right |badly )?over|swaying|bulging|rocking|tilting|hanging (?:off|by|over)|coming down|creaking)|"
-          r"load[- ]bearing|propped up|sheer drop|manhole (?:cover )?(?:missing|open|off)|(?:used )?needles? (?:and|n|&) syringes?|syringes?|used needles?)\b"),
+          r"load[- ]bearing|propped up|sheer drop|manhole (?:cover )?(?:missing|open|off)|(?:used )?needles? (?:and|n|&) syringes?|syringes?|used needles?|needles? (?:in|on|left|lying)|uncapped|"
+          r"flames|smoulder\w*|set fire|on fire|fire\b[^.|]{0,30}\bspread\w*|spreading to|wires? (?:down|hanging|exposed)|(?:fizz|flicker)\w* (?:n|and) (?:fizz|flicker)\w*|"
+          r"(?:water|leak\w*)\b[^.|]{0,30}\bthr(?:ough|u) (?:the )?light|open hole|(?:drain|manhole) cover\b[^.|]{0,20}\bmissing|missing (?:drain|manhole) cover|"
+          r"crush at|barriers? (?:are |is )?bending|(?:bricks?|glass|debris|poles?|branch(?:es)?|panels?|balcony|stones?|tiles?)\b[^.|]{0,50}\b(?:falling|dropping|coming down|hanging off|given way|swinging)|"
+          r"missed (?:him|her|me|a \w+|someone) by (?:inches|a foot|a metre|a yard)|leaning (?:right |badly )?(?:over|out)|bowing|bowed|given way|slid into|"
+          r"collapsing|(?:has|have|'s|is|lad|man|woman|boy|girl|floor) collapsed|blown over|swing(?:s|ing)? (?:loose|in the wind)|bolts (?:have been |were )?(?:pulled|taken) out|split right down|"
+          r"(?:went|fell|gone) flat on|cracks? (?:their|his|her) head|nearly (?:got )?(?:hit|run over)|breaks? (?:a|their|his|her) (?:leg|neck|arm)|"
+          r"(?:stung|bitten|bites?)\b[^.|]{0,40}\b(?:times|hand|leg|arm|face|allergic|hospital)|bit (?:my|a|her|his|the) (?:son|daughter|child|kid|boy|girl|leg|hand|arm|face)|epipen|anaphyla\w*|dangerous dog)\b"),
     _rule("welfare", "someone may be unwell and alone",
           r"\b(?:not (?:seen|heard from) (?:him|her|them) (?:for|since)|check on (?:the|my|an|our) (?:old|elderly|neighbour)|post (?:is )?piling up|"
-          r"(?:collapsed|fallen) and can'?t get up|lying on the floor)\b"),
+          r"(?:collapsed|fallen) and can'?t get up|lying on the floor|"
+          r"(?:hasn'?t|haven'?t|has not|have not|not) been seen (?:since|for)|haven'?t seen (?:the|her|him|them) \w*\s*(?:go|since)|curtains (?:haven'?t|have not|not) (?:moved|been opened)|"
+          r"milk'?s? (?:is )?(?:still )?on the step|on the floor (?:since|for)|(?:couldn'?t|can'?t|cannot) (?:lift|get) (?:her|him) (?:out|up)|"
+          r"(?:had|has had) (?:two|2|three|3|several|a few) falls|fallen twice|falls? (?:this|last) (?:week|month)|run out of (?:his|her|my|their) (?:insulin|tablets|medication|meds)|"
+          r"no food (?:since|for|in)|not much food|(?:not|haven'?t|hasn'?t) been eating|can'?t get up|stuck in bed|"
+          r"pull ?cord|in (?:his|her) pyjamas|doesn'?t know what day|not responding much|unresponsive|can barely (?:talk|breathe)|isn'?t moving|"
+          r"(?:called|rang|ringing|phoned) 999|999 (?:called|rung)|refusing to let anyone in|not coping|isn'?t coping|below (?:zero|freezing)|minus (?:\d+|two|three|four|five))\b"),
 )
 
 
@@ -155,6 +196,16 @@ def find(rules: tuple[Rule, ...], text: str) -> list[Hit]:
         if match:
             hits.append(Hit(rule.name, rule.description, match.group(0)))
     return hits
+
+
+# Nine contacts in ten trip no safeguarding rule; one pass of all of them together tells
+# which those are, faster than trying each rule in turn.
+_ANY_URGENT = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in URGENT))
+
+
+def find_urgent(text: str) -> list[Hit]:
+    """Every safeguarding rule that matches `text` (lower-cased)."""
+    return find(URGENT, text) if _ANY_URGENT.search(text) else []
 
 
 # Words that place a contact in a service area (triage-labels.md section 3). They are

@@ -13,16 +13,16 @@ from triage.dataset import Example, by_split, data_digest, data_files, load
 SEED = 7
 
 
-FALSE_ALARM_BUDGET = 0.02
+FALSE_ALARM_BUDGET = 0.035  # under the 5 % target with room for dev's sampling error
 
 
 def urgent_threshold(trained: model.Trained, dev: Sequence[Example]) -> float:
     """The lowest threshold on the model's urgent score at which rules and model together
     raise false alarms on at most FALSE_ALARM_BUDGET of non-urgent dev contacts: recall
     as high as that budget allows. Chosen on dev, never on test."""
-    loaded = model.Loaded(trained.nlp, {"temperatures": trained.temperatures, "version": model.VERSION, "data_digest": ""})
+    loaded = model.Loaded(trained.nlp, trained.lexical, {"temperatures": trained.temperatures, "version": model.VERSION, "data_digest": ""})
     readings = [model.read(e.subject, e.text, e.received_at) for e in dev]
-    scores = [p["urgent"]["yes"] for p in loaded.predict(r.features() for r in readings)]
+    scores = [p["urgent"]["yes"] for p in loaded.predict(readings)]
     ruled = [bool(r.urgent) for r in readings]
     calm = max(1, sum(1 for e in dev if not e.urgent))
     for threshold in [round(0.05 * i, 2) for i in range(1, 11)]:
