@@ -54,8 +54,22 @@ class WorkingCalendar:
                 counted += 1
         return day
 
+    def subtract_working_days(self, end: date, days: int) -> date:
+        """The working day `days` working days before `end`: when to remind an owner ahead of
+        a deadline. For a working day `end`, adding `days` back gives `end` again."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        day = end
+        counted = 0
+        while counted < days:
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
     def working_days_between(self, start: date, end: date) -> int:
-        """How many working days fall after `start` up to and including `end`."""
+        """How many working days fall after `start` up to and including `end` (0 if `end` is
+        not after `start`): how late a response was, or how long a stage took."""
         if end <= start:
             return 0
         return sum(1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n)))
