@@ -17,12 +17,15 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from sqlalchemy import or_, select
 
+from heard.config import settings
 from heard.queue import NOTIFY, QUEUES, TRIAGE, enqueue_send, enqueue_triage, redis, send_job_id, triage_job_id
+from intake.twilio_voice import finish_abandoned
 from models import Contact, Notification
 from models.base import utcnow
 from models.db import transaction
 from models.intake import MAX_TRIAGE_ATTEMPTS, ContactState
 from models.outbox import NotificationState
+from models.policy import load_policy
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class Reconciled:
     triage_queued: int
     sends_queued: int
     stuck_contacts: int  # gave up after MAX_TRIAGE_ATTEMPTS; an officer must look
+    calls_finished: int = 0  # phone calls whose status callback never came
 
 
 def _has_live_job(connection: Redis, queue_name: str, job_id: str) -> bool:
@@ -79,6 +83,7 @@ def reconcile(now: float | None = None) -> Reconciled:
             .order_by(Notification.id)
             .limit(BATCH)
         ).all()
+    calls_finished = finish_abandoned(load_policy(settings().council_policy), at)
     stuck = sum(1 for row in waiting if row.triage_attempts >= MAX_TRIAGE_ATTEMPTS)
     triage_queued = sum(
         1 for row in waiting
@@ -90,6 +95,7 @@ def reconcile(now: float | None = None) -> Reconciled:
         1 for notification_id in unsent
         if not _has_live_job(connection, NOTIFY, send_job_id(notification_id)) and enqueue_send(notification_id)
     )
-    if triage_queued or sends_queued or stuck:
-        log.info("reconciled: %d triage, %d sends queued; %d contacts stuck", triage_queued, sends_queued, stuck)
-    return Reconciled(triage_queued, sends_queued, stuck)
+    if triage_queued or sends_queued or stuck or calls_finished:
+        log.info("reconciled: %d triage, %d sends queued; %d contacts stuck; %d abandoned calls finished",
+                 triage_queued, sends_queued, stuck, calls_finished)
+    return Reconciled(triage_queued, sends_queued, stuck, calls_finished)

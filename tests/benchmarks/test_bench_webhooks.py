@@ -1,0 +1,152 @@
+"""Webhook latency under a steady load, beside a bare Flask endpoint measured in the same run.
+
+Both are served by gunicorn as `heard web` serves Heard (2 workers of 4 threads, access
+log on). The load is open-loop: every request is sent at its scheduled time whether or not
+earlier ones have been answered, and latency counts from that scheduled time, so a server
+falling behind shows as latency instead of quietly slowing the sender down. Requests sent
+one at a time first give the service time with no queueing, to read the load figures by.
+Heard's side is the signed Twilio SMS webhook, each request a new text: verified, stored
+with its contact in one transaction, triage queued on Redis, then answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from heard.config import PROJECT_ROOT
+from models import Contact
+from models.db import transaction
+from tests.conftest import free_port
+from tests.processes import Process, base_env, wait_http
+
+RATE = 200  # requests a second
+SECONDS = 10
+WARM_UP = 200  # sent one at a time first: the service time, and a warm server
+TOKEN = "bench-twilio-token"
+GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-"]  # as `heard web`
+
+
+@dataclass(frozen=True)
+class Run:
+    latencies_ms: list[float]
+    statuses: list[int]
+    achieved: float  # responses a second over the whole run
+
+    def line(self, label: str) -> str:
+        ordered = sorted(self.latencies_ms)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+        return (f"  {label:<38} p50 {pct(0.50):6.1f} ms  p95 {pct(0.95):6.1f} ms  p99 {pct(0.99):6.1f} ms  "
+                f"max {ordered[-1]:6.1f} ms  achieved {self.achieved:5.1f}/s")
+
+
+def _signed_texts(url: str, first: int, count: int) -> list[tuple[bytes, dict[str, str]]]:
+    """Requests signed in advance, so the sender spends its time sending."""
+    validator = RequestValidator(TOKEN)
+    batch = []
+    for i in range(first, first + count):
+        params = {"MessageSid": f"SM{i:032x}", "AccountSid": "AC" + "1" * 32, "From": "+447700900982",
+                  "To": "+441632960000", "Body": f"My bin was missed again on Hartford Road ({i})", "NumMedia": "0"}
+        batch.append((urlencode(params).encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                                      "X-Twilio-Signature": validator.compute_signature(url, params)}))
+    return batch
+
+
+async def _open_loop(url: str, batch: list[tuple[bytes, dict[str, str]]]) -> Run:
+    loop = asyncio.get_running_loop()
+    # No cap on connections: a slow server must show as latency, not as a queue in the client.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
+        start = loop.time() + 0.2
+
+        async def send(i: int, body: bytes, headers: dict[str, str]) -> tuple[int, float, float]:
+            due = start + i / RATE
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                done = loop.time()
+                return response.status, (done - due) * 1000, done
+
+        results = await asyncio.gather(*(send(i, body, headers) for i, (body, headers) in enumerate(batch)))
+    finished = max(done for _, _, done in results)
+    return Run([ms for _, ms, _ in results], [status for status, _, _ in results], len(results) / (finished - start))
+
+
+async def _one_at_a_time(url: str, batch: list[tuple[bytes, dict[str, str]]]) -> Run:
+    """Each request sent when the last is answered: the service time, with no queueing."""
+    loop = asyncio.get_running_loop()
+    latencies, statuses = [], []
+    async with aiohttp.ClientSession() as session:
+        start = loop.time()
+        for body, headers in batch:
+            sent = loop.time()
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+            latencies.append((loop.time() - sent) * 1000)
+            statuses.append(response.status)
+        return Run(latencies, statuses, len(batch) / (loop.time() - start))
+
+
+def _measure(url: str, count: int) -> tuple[Run, Run]:
+    """One request at a time (which also warms the server up), then the steady load."""
+    serial = asyncio.run(_one_at_a_time(url, _signed_texts(url, 0, WARM_UP)))
+    return serial, asyncio.run(_open_loop(url, _signed_texts(url, WARM_UP, count)))
+
+
+def _bare_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen([sys.executable, "-m", "gunicorn", "tests.benchmarks.bare_flask:app",
+                                 "--bind", f"127.0.0.1:{port}", *GUNICORN],
+                                cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_webhook_latency_at_a_steady_rate(heard_env, tmp_path: Path):
+    count = RATE * SECONDS
+
+    port = free_port()
+    bare = _bare_server(port, tmp_path / "bare.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/")
+        url = f"http://127.0.0.1:{port}/hook"
+        bare_serial, baseline = _measure(url, count)
+    finally:
+        os.killpg(bare.pid, signal.SIGTERM)
+        bare.wait(20)
+
+    port = free_port()
+    env = base_env(DATABASE_URL=heard_env.database_url, REDIS_URL=heard_env.redis_url, PORT=str(port),
+                   TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SECRET_KEY="bench",
+                   HEARD_VAR_DIR=str(tmp_path / "var"), COUNCIL_POLICY="huntingdonshire", WEB_CONCURRENCY="2")
+    web = Process(["web"], env, tmp_path / "web.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
+        heard_serial, heard = _measure(url, count)
+    finally:
+        web.kill(signal.SIGTERM)
+
+    for run in (bare_serial, baseline, heard_serial, heard):
+        assert set(run.statuses) == {200}, web.output()[-2000:]
+    with transaction() as db:
+        assert db.scalar(select(func.count()).select_from(Contact)) == WARM_UP + count  # every text stored once
+    print(f"\n[{heard_env.name}] webhook latency, gunicorn 2 workers x 4 threads, {os.cpu_count()} cores, "
+          f"load generator on the same machine")
+    print(f" {WARM_UP} requests one at a time (service time, no queueing):")
+    print(bare_serial.line("baseline: bare Flask endpoint"))
+    print(heard_serial.line("heard: signed Twilio SMS webhook"))
+    print(f" open loop at {RATE} requests/s for {SECONDS} s ({count} requests):")
+    print(baseline.line("baseline: bare Flask endpoint"))
+    print(heard.line("heard: signed Twilio SMS webhook"))
