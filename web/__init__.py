@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web.forms import FEEDBACK_TYPES
     from web.health import health
     from web.openapi import openapi
+    from web.social import social_webhooks
     from web.webhooks import webhooks
 
     govuk.register(app, feedback_hints={value: hint for value, _label, hint in FEEDBACK_TYPES})
@@ -51,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(feedback)
     app.register_blueprint(health)
     app.register_blueprint(webhooks)
+    app.register_blueprint(social_webhooks)
     app.register_blueprint(openapi)
     _register_assets(app)
     _register_security(app)
