@@ -38,6 +38,7 @@ class Settings:
     mail_from: str
     max_form_bytes: int
     reconcile_interval_seconds: float
+    chase_interval_seconds: float
 
 
 def _secret_key() -> str:
@@ -69,4 +70,5 @@ def settings() -> Settings:
         mail_from=os.environ.get("MAIL_FROM", ""),
         max_form_bytes=int(os.environ.get("MAX_FORM_BYTES", str(256 * 1024))),
         reconcile_interval_seconds=float(os.environ.get("RECONCILE_INTERVAL_SECONDS", "15")),
+        chase_interval_seconds=float(os.environ.get("CHASE_INTERVAL_SECONDS", "900")),
     )

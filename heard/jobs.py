@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 import triage
 from heard.config import settings
 from heard.queue import enqueue_send
+from models.base import utcnow
+from models.chase import chase
 from intake.mail import new_text
 from models import Case, Contact, Notification, TriageDecision
 from models.db import transaction
@@ -112,3 +115,32 @@ def send_notification(notification_id: int) -> str:
     with backoff; RQ itself does not retry sends."""
     config = settings()
     return send(notification_id, current_policy(), config.smtp_url, config.mail_from)
+
+
+def chase_deadlines(day: str) -> dict[str, int]:
+    """One deadline chase for the council's date `day` (ISO); queues what it wrote."""
+    policy = current_policy()
+    for attempt in (1, 2):
+        try:
+            with transaction() as db:
+                result = chase(db, policy, date.fromisoformat(day))
+            break
+        except IntegrityError:  # a concurrent pass recorded the same chase first; go again
+            if attempt == 2:
+                raise
+    for notification_id in result.notifications:
+        enqueue_send(notification_id)
+    log.info("deadline chase for %s: %s reminders, %s missed", day, len(result.reminded), len(result.missed))
+    return {"reminded": len(result.reminded), "missed": len(result.missed)}
+
+
+def apply_retention(day: str) -> dict[str, int]:
+    """Anonymise cases closed longer ago than the profile keeps them (`day` names the run;
+    the cut-off is counted from now). Commits batch by batch."""
+    from models.db import session
+    from models.retention import anonymise_expired
+
+    with session() as db:
+        result = anonymise_expired(db, current_policy(), utcnow())
+    log.info("retention run %s: %s", day, asdict(result))
+    return {key: value for key, value in asdict(result).items() if isinstance(value, int)}

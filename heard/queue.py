@@ -7,6 +7,7 @@ release can be run by the next.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from functools import lru_cache
 
 from redis import Redis
@@ -23,6 +24,8 @@ QUEUES = (TRIAGE, NOTIFY)  # every queue a worker must listen to; the Procfile t
 
 TRIAGE_JOB = "heard.jobs.triage_contact"
 SEND_JOB = "heard.jobs.send_notification"
+CHASE_JOB = "heard.jobs.chase_deadlines"
+RETENTION_JOB = "heard.jobs.apply_retention"
 
 # Triage retries at once for passing faults; anything longer is the reconciler's work,
 # which keeps every backoff in the database rather than in Redis timers. Sends are
@@ -61,7 +64,18 @@ def enqueue_send(notification_id: int) -> bool:
     return _enqueue(NOTIFY, SEND_JOB, notification_id, send_job_id(notification_id), None)
 
 
-def _enqueue(queue_name: str, func: str, arg: int, job_id: str, retry: Retry | None) -> bool:
+def enqueue_chase(day: date) -> bool:
+    """Queue a deadline chase for the council's date `day`; a pass already queued for the day
+    is replaced, and a pass that runs twice sends nothing twice."""
+    return _enqueue(NOTIFY, CHASE_JOB, day.isoformat(), f"chase-deadlines-{day.isoformat()}", None)
+
+
+def enqueue_retention(day: date) -> bool:
+    """Queue the day's retention run: personal data of long-closed cases anonymised."""
+    return _enqueue(NOTIFY, RETENTION_JOB, day.isoformat(), f"retention-{day.isoformat()}", None)
+
+
+def _enqueue(queue_name: str, func: str, arg: int | str, job_id: str, retry: Retry | None) -> bool:
     try:
         queue(queue_name).enqueue(func, arg, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400)
     except RedisError as exc:

@@ -4,9 +4,10 @@ Imports nothing from `intake`, `triage`, `notify` or `web`.
 """
 
 from models.base import Base
-from models.cases import Case, CaseEvent
+from models.calls import CallTurn
+from models.cases import Case, CaseEvent, DeadlineChase
 from models.intake import Contact, MailboxState, RawMessage
 from models.outbox import Notification
 from models.triage import TriageDecision
 
-__all__ = ["Base", "Case", "CaseEvent", "Contact", "MailboxState", "Notification", "RawMessage", "TriageDecision"]
+__all__ = ["Base", "CallTurn", "Case", "CaseEvent", "Contact", "DeadlineChase", "MailboxState", "Notification", "RawMessage", "TriageDecision"]

@@ -5,7 +5,6 @@ Pure domain over a session: the caller owns the transaction.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.cases import Case, CaseEvent
 from models.intake import Contact, ContactState
-from models.policy import UK, Policy
+from models.policy import Policy
 from models.triage import TriageDecision
 
 SUMMARY_CHARS = 200
@@ -22,7 +21,9 @@ SUMMARY_CHARS = 200
 class CaseState:
     OPEN = "open"  # opened, not yet acknowledged
     ACKNOWLEDGED = "acknowledged"
+    RESPONDED = "responded"  # a complaint stage answered; it may be escalated or closed
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
 
 
 def record_event(db: Session, case: Case, kind: str, actor: str, detail: dict[str, Any] | None = None) -> CaseEvent:
@@ -42,6 +43,8 @@ def open_record(db: Session, contact: Contact, decision: TriageDecision, policy:
         kind=kind,
         exclusion=decision.exclusion,
         stage=1 if kind == "complaint" else None,
+        stage_key=policy.first_stage if kind == "complaint" else None,
+        stage_requested_at=contact.received_at if kind == "complaint" else None,
         state=CaseState.OPEN,
         service_area=decision.service_area,
         team=area.team,
@@ -49,7 +52,10 @@ def open_record(db: Session, contact: Contact, decision: TriageDecision, policy:
         summary=" ".join(contact.text.split())[:SUMMARY_CHARS],
         received_at=contact.received_at,
         acknowledgement_due=None if contact.anonymous else policy.acknowledgement_due(kind, contact.received_at),
+        needs_review=contact.anonymous and kind == "complaint",
     )
+    case.deadline_kind = "acknowledge" if case.acknowledgement_due else None
+    case.deadline_due = case.acknowledgement_due
     db.add(case)
     actor = decision.decided_by
     record_event(db, case, "opened", actor, {"kind": kind, "exclusion": decision.exclusion,
@@ -59,18 +65,7 @@ def open_record(db: Session, contact: Contact, decision: TriageDecision, policy:
         reasons = [flag["reason"] for flag in decision.flags if flag.get("name") == "urgent"]
         record_event(db, case, "flagged_urgent", actor, {"reasons": reasons})
     if contact.anonymous:
-        record_event(db, case, "not_acknowledged", "system", {"reason": "anonymous: no contact details given"})
+        record_event(db, case, "not_acknowledged", "system", {"reason": "anonymous: no contact details given",
+                                                             "flagged_for_review": case.needs_review})
     contact.state = ContactState.TRIAGED.value
     return case
-
-
-def mark_acknowledged(db: Session, case: Case, policy: Policy, *, at: datetime, actor: str, channel: str) -> date | None:
-    """Record that the person has been told; start the response clock if the kind has one."""
-    acknowledged_on = at.astimezone(UK).date()
-    case.acknowledged_at = at
-    case.response_due = policy.response_due(case.kind, case.received_at, acknowledged_on)
-    if case.state == CaseState.OPEN:
-        case.state = CaseState.ACKNOWLEDGED
-    record_event(db, case, "acknowledged", actor, {
-        "channel": channel, "response_due": case.response_due.isoformat() if case.response_due else None})
-    return case.response_due

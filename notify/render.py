@@ -17,7 +17,12 @@ KIND_NAMES = {
 }
 
 
-def _long_date(value: date) -> str:
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # outbox context keeps ISO dates
+
+
+def _long_date(value: date | str) -> str:
+    value = _as_date(value)
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
@@ -30,7 +35,7 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 _env.filters["long_date"] = _long_date
-_env.filters["short_date"] = lambda value: f"{value:%a} {value.day} {value:%b}"
+_env.filters["short_date"] = lambda value: f"{_as_date(value):%a} {_as_date(value).day} {_as_date(value):%b}"
 
 
 @dataclass(frozen=True)

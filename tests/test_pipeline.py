@@ -64,7 +64,7 @@ def test_a_contact_becomes_an_acknowledged_case(smtp_sink):
     assert "HDC-2026-000001" in message["Subject"]
     assert message["Auto-Submitted"] == "auto-replied"
     body = message.get_body(("plain",)).get_content()
-    assert "stage 1" in body and "Operations: Waste Services" in body
+    assert "Stage 1 of our complaints procedure" in body and "Operations: Waste Services" in body
     due = case.response_due
     assert f"{due:%B %Y}" in body and str(due.day) in body
     assert message.get_body(("html",)) is not None
@@ -97,7 +97,7 @@ def test_unreadable_contact_goes_to_review(smtp_sink):
     jobs.triage_contact(stored.contact_id)
     with transaction() as db:
         decision = db.scalars(select(TriageDecision)).one()
-        assert decision.needs_review and decision.decided_by.startswith("model:spacy-bow@")
+        assert decision.needs_review and decision.decided_by.startswith("model:spacy-bow+tfidf@")
         assert any("no readable words" in s for s in decision.signals)
         assert db.scalars(select(Case.service_area)).one() == "customer_services"
 

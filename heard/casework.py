@@ -1,0 +1,60 @@
+"""Doing one lifecycle step to a case by its reference: load, transition, commit, queue.
+
+The one place the command line (and, later, the staff screens) call the lifecycle from, so
+each step runs in one transaction and every message it owes is queued once committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from heard.jobs import current_policy
+from heard.queue import enqueue_send
+from models import Case, Contact, Notification
+from models.db import transaction
+from models.lifecycle import LifecycleError
+from models.outbox import NotificationState
+from models.policy import Policy
+
+
+@dataclass(frozen=True)
+class Done:
+    reference: str
+    state: str
+    stage: str | None
+    deadline_kind: str | None
+    deadline_due: str | None
+    queued: list[int]
+    opened: str | None = None  # a case the step opened (a complaint raised from a service request)
+
+
+Step = Callable[[Session, Case, Contact, Policy], Any]
+
+
+def act(reference: str, step: Step) -> Done:
+    """Run `step(db, case, contact, policy)` on the case called `reference`."""
+    policy = current_policy()
+    with transaction() as db:
+        case = db.scalar(select(Case).where(Case.reference == reference))
+        if case is None:
+            raise LifecycleError(f"no case {reference}")
+        contact = db.get_one(Contact, case.contact_id)
+        before = set(db.scalars(select(Notification.id).where(Notification.state == NotificationState.PENDING.value,
+                                                              Notification.case_id == case.id)))
+        outcome = step(db, case, contact, policy)
+        db.flush()
+        opened = outcome if isinstance(outcome, Case) else None
+        cases = [case.id] + ([opened.id] if opened else [])
+        queued = [n for n in db.scalars(select(Notification.id).where(
+            Notification.case_id.in_(cases), Notification.state == NotificationState.PENDING.value)) if n not in before]
+        done = Done(case.reference, case.state, case.stage_key, case.deadline_kind,
+                    case.deadline_due.isoformat() if case.deadline_due else None, queued,
+                    opened.reference if opened else None)
+    for notification_id in done.queued:
+        enqueue_send(notification_id)  # if Redis is away, the reconciler queues them later
+    return done
