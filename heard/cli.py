@@ -89,12 +89,16 @@ def worker(burst: bool) -> None:
 @click.option("--once", is_flag=True, help="Reconcile once and exit.")
 def scheduler(once: bool) -> None:
     """Re-queue whatever the database says is waiting and no job is doing, every
-    RECONCILE_INTERVAL_SECONDS."""
+    RECONCILE_INTERVAL_SECONDS; queue a deadline chase every CHASE_INTERVAL_SECONDS and the
+    retention run once a day."""
+    from heard.queue import enqueue_chase, enqueue_retention
     from heard.reconcile import reconcile
+    from models.policy import UK
 
     log = logging.getLogger("heard.scheduler")
     stop = _stop_on_signals()
     interval = settings().reconcile_interval_seconds
+    next_chase, retained_on = 0.0, None
     while True:
         try:
             result = reconcile()
@@ -102,6 +106,11 @@ def scheduler(once: bool) -> None:
                 click.echo(json.dumps(result.__dict__))
         except Exception as exc:  # a database or Redis outage must not stop the loop
             log.warning("reconcile failed: %s", exc.__class__.__name__)
+        today = datetime.now(UK).date()
+        if time.monotonic() >= next_chase and enqueue_chase(today):
+            next_chase = time.monotonic() + settings().chase_interval_seconds
+        if retained_on != today and enqueue_retention(today):
+            retained_on = today
         if once or stop.wait(interval):
             return
 
@@ -321,6 +330,63 @@ def triage_classify(batch_size: int) -> None:
     classify_stream(sys.stdin, sys.stdout, batch_size)
 
 
+# --- policy profiles -------------------------------------------------------------------
+
+
+@main.group("policy")
+def policy_group() -> None:
+    """Council policy profiles."""
+
+
+@policy_group.command("check")
+@click.argument("profile")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def policy_check(profile: str, as_json: bool) -> None:
+    """Report where PROFILE (a shipped name or a .toml path) departs from the Complaint
+    Handling Code. It reports and never refuses: the exit status is 0 whatever it finds."""
+    from models.policy import PolicyError, load_policy
+    from models.policy_check import CODE_PROFILE, check, report_json, report_text
+
+    try:
+        policy, code = load_policy(profile), load_policy(CODE_PROFILE)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    findings = check(policy, code)
+    if as_json:
+        click.echo(json.dumps(report_json(policy, code, findings), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report_text(policy, code, findings))
+
+
+# --- retention -------------------------------------------------------------------------
+
+
+@main.group("retention")
+def retention_group() -> None:
+    """Personal data removed from cases closed longer ago than the policy keeps them."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Anonymise every case closed more than the profile's retention_years ago, and print
+    the rows changed (or, with --dry-run, that would be) as JSON."""
+    from models.base import utcnow
+    from models.db import session
+    from models.policy import PolicyError, load_policy
+    from models.retention import anonymise_expired, retention_cutoff
+
+    try:
+        policy = load_policy(settings().council_policy)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    now = utcnow()
+    with session() as db:
+        result = anonymise_expired(db, policy, now, dry_run=dry_run)
+    click.echo(json.dumps({**result.as_dict(), "dry_run": dry_run, "retention_years": policy.retention_years,
+                           "closed_before": retention_cutoff(policy, now).isoformat()}))
+
+
 # --- listings for scripts and checks ----------------------------------------------------
 
 
@@ -406,6 +472,182 @@ def cases_show(reference: str, as_json: bool) -> None:
     for contact in found["contacts"]:
         click.echo(f"\n--- {contact['channel']} {contact['state']} {_jsonable(contact['received_at'])} from {contact['from']}")
         click.echo(contact["text"][:2000])
+
+
+def _step(reference: str, step: Any) -> None:
+    """Run one lifecycle step and print where the case now stands."""
+    from dataclasses import asdict
+
+    from heard.casework import act
+    from models.lifecycle import LifecycleError
+
+    try:
+        done = act(reference, step)
+    except LifecycleError as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(json.dumps(asdict(done)))
+
+
+def _moment(value: str | None) -> datetime:
+    """An ISO date or date-time in the council's time zone; none means now."""
+    from models.policy import UK
+
+    if not value:
+        return datetime.now(UK)
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UK)
+
+
+BY = click.option("--by", "by", required=True, help="Who is doing this (recorded against the case).")
+
+
+@cases.command("acknowledge")
+@click.argument("reference")
+@click.option("--channel", default="recorded by staff", show_default=True, help="How the person was told.")
+@BY
+def cases_acknowledge(reference: str, channel: str, by: str) -> None:
+    """Record that the person has been told (when Heard did not tell them itself)."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.acknowledge(
+        db, case, policy, at=_moment(None), actor=lifecycle.Actor(by), channel=channel))
+
+
+@cases.command("assign")
+@click.argument("reference")
+@click.option("--to", "to", required=True, help="The officer who will investigate this stage.")
+@BY
+def cases_assign(reference: str, to: str, by: str) -> None:
+    """Give the case to an officer; at stage 2, never the person who answered stage 1."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.assign(db, case, policy, to=to, actor=lifecycle.Actor(by)))
+
+
+@cases.command("extend")
+@click.argument("reference")
+@click.option("--to", "new_due", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The new response date.")
+@click.option("--reason", required=True, help="Why; the complainant is told it.")
+@click.option("--agreed/--not-agreed", default=False, help="The complainant agreed (where the policy requires it).")
+@BY
+def cases_extend(reference: str, new_due: datetime, reason: str, agreed: bool, by: str) -> None:
+    """Move the response date, within the stage's extension rules, and tell the complainant."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.extend(
+        db, case, contact, policy, new_due=new_due.date(), reason=reason, complainant_agreed=agreed,
+        actor=lifecycle.Actor(by)))
+
+
+@cases.command("respond")
+@click.argument("reference")
+@click.option("--outcome", required=True, type=click.Choice(["upheld", "partially_upheld", "not_upheld", "not_investigated"]))
+@click.option("--reasons", required=True, help="The reasons for the outcome, sent to the complainant.")
+@click.option("--actions", default="", help="Actions and service improvements promised.")
+@click.option("--responder", default=None, help="Who answers this stage (default: --by).")
+@BY
+def cases_respond(reference: str, outcome: str, reasons: str, actions: str, responder: str | None, by: str) -> None:
+    """Record the stage's response and send it to the complainant."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.respond(
+        db, case, contact, policy, outcome=outcome, reasons=reasons, actions=actions, responder=responder or by,
+        at=_moment(None), actor=lifecycle.Actor(by)))
+
+
+@cases.command("escalate")
+@click.argument("reference")
+@click.option("--requested-at", default=None, help="When the complainant asked (ISO; default now).")
+@BY
+def cases_escalate(reference: str, requested_at: str | None, by: str) -> None:
+    """Move a complaint to its next stage on the complainant's request, with a fresh clock."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.escalate(
+        db, case, contact, policy, requested_at=_moment(requested_at), actor=lifecycle.Actor(by)))
+
+
+@cases.command("close")
+@click.argument("reference")
+@click.option("--note", default="")
+@BY
+def cases_close(reference: str, note: str, by: str) -> None:
+    """Close a case (a complaint once its stage has been answered)."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.close(db, case, at=_moment(None), actor=lifecycle.Actor(by), note=note))
+
+
+@cases.command("withdraw")
+@click.argument("reference")
+@click.option("--reason", default="")
+@BY
+def cases_withdraw(reference: str, reason: str, by: str) -> None:
+    """Record that the complainant withdrew their complaint."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.withdraw(db, case, at=_moment(None), actor=lifecycle.Actor(by), reason=reason))
+
+
+@cases.command("complain")
+@click.argument("reference")
+@click.option("--contact", "contact_id", required=True, type=int, help="The reply or call that expressed dissatisfaction.")
+@click.option("--expressed-at", default=None, help="When it was expressed (ISO; default that contact's receipt).")
+@BY
+def cases_complain(reference: str, contact_id: int, expressed_at: str | None, by: str) -> None:
+    """Open a complaint about a service request; its clock starts when dissatisfaction was expressed."""
+    from models import Contact, lifecycle
+
+    def step(db, case, _contact, policy):  # type: ignore[no-untyped-def]
+        said = db.get(Contact, contact_id)
+        if said is None:
+            raise lifecycle.LifecycleError(f"no contact {contact_id}")
+        moment = _moment(expressed_at) if expressed_at else said.received_at
+        return lifecycle.raise_complaint(db, case, said, policy, expressed_at=moment, actor=lifecycle.Actor(by))
+
+    _step(reference, step)
+
+
+@cases.command("ombudsman")
+@click.argument("reference")
+@click.option("--enquiry", "enquiry", default=None, help="The Ombudsman's reference, when an enquiry arrives.")
+@click.option("--decision", type=click.Choice(["upheld", "not_upheld", "not_investigated", "premature", "withdrawn"]))
+@click.option("--remedy", default="")
+@BY
+def cases_ombudsman(reference: str, enquiry: str | None, decision: str | None, remedy: str, by: str) -> None:
+    """Record an Ombudsman enquiry about the case, or its decision."""
+    from models import lifecycle
+
+    def step(db, case, _contact, _policy):  # type: ignore[no-untyped-def]
+        if enquiry:
+            lifecycle.ombudsman_enquiry(db, case, reference=enquiry, received_at=_moment(None), actor=lifecycle.Actor(by))
+        if decision:
+            lifecycle.ombudsman_decision(db, case, outcome=decision, remedy=remedy, actor=lifecycle.Actor(by))
+        if not (enquiry or decision):
+            raise lifecycle.LifecycleError("give --enquiry REFERENCE or --decision OUTCOME")
+
+    _step(reference, step)
+
+
+@cases.command("note")
+@click.argument("reference")
+@click.argument("text")
+@BY
+def cases_note(reference: str, text: str, by: str) -> None:
+    """Add an internal note to the case history."""
+    from models import lifecycle
+
+    _step(reference, lambda db, case, contact, policy: lifecycle.note(db, case, text=text, actor=lifecycle.Actor(by)))
+
+
+@main.command()
+@click.option("--day", default=None, type=click.DateTime(["%Y-%m-%d"]), help="The council's date to chase for (default today).")
+def chase(day: datetime | None) -> None:
+    """Run one deadline chase now (the scheduler queues one every CHASE_INTERVAL_SECONDS)."""
+    from heard.jobs import chase_deadlines
+    from models.policy import UK
+
+    click.echo(json.dumps(chase_deadlines((day.date() if day else datetime.now(UK).date()).isoformat())))
 
 
 @main.group()

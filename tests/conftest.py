@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,7 +30,7 @@ from heard import config as heard_config
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-TABLES = ["notifications", "case_events", "cases", "triage_decisions", "contacts", "raw_messages", "mailbox_states"]
+TABLES = ["deadline_chases", "notifications", "case_events", "cases", "triage_decisions", "contacts", "raw_messages", "mailbox_states", "call_turns"]
 
 
 def reachable(url: str) -> bool:
@@ -184,13 +185,43 @@ def live_server(heard_env: Backend) -> Iterator[LiveServer]:
     server.stop()
 
 
+TWILIO_TOKEN = "twilio-test-auth-token"
+
+
+@pytest.fixture()
+def twilio(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[LiveServer, Any]]:
+    """The app answering Twilio's signed webhooks, and Twilio's Messages API played by the
+    development text outbox, which keeps every text sent."""
+    from heard.sms_sink import SmsSink
+
+    sink = SmsSink(tmp_path / "sms").start()
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    monkeypatch.setenv("PUBLIC_BASE_URL", live_server.url)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_FROM", "+441632960000")
+    monkeypatch.setenv("TWILIO_API_BASE", sink.url)
+    heard_config.settings.cache_clear()
+    yield live_server, sink
+    sink.stop()
+
+
 def run_jobs(max_rounds: int = 5) -> None:
     """Drain every Heard queue with a real RQ worker in this process."""
     from rq import SimpleWorker
 
     from heard.queue import QUEUES, redis
 
+    class BurstWorker(SimpleWorker):
+        """RQ's SimpleWorker without its remote-command channel, which a burst run in a test
+        never uses and whose thread takes up to a second to stop after every run."""
+
+        def subscribe(self) -> None:
+            self.pubsub_thread = None
+
+        def unsubscribe(self) -> None:
+            pass
+
     for _ in range(max_rounds):
-        SimpleWorker(list(QUEUES), connection=redis()).work(burst=True, logging_level="WARNING")
+        BurstWorker(list(QUEUES), connection=redis()).work(burst=True, logging_level="WARNING")
         if not any(redis().llen(f"rq:queue:{name}") for name in QUEUES):
             return

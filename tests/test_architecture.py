@@ -96,8 +96,11 @@ def test_the_webhook_urls_providers_are_given_still_exist():
     from web import create_app
 
     routes = {(rule.rule, method) for rule in create_app().url_map.iter_rules() for method in rule.methods or ()}
-    for url in ("/webhooks/voice/transcript", "/webhooks/twilio/sms"):
+    for url in ("/webhooks/voice/transcript", "/webhooks/twilio/sms", "/webhooks/twilio/voice",
+                "/webhooks/twilio/voice/answer", "/webhooks/twilio/voice/status"):
         assert (url, "POST") in routes
+    for url in ("/webhooks/meta", "/webhooks/x"):  # GET is the platform's check that the URL is ours
+        assert (url, "GET") in routes and (url, "POST") in routes
     assert ("/openapi.json", "GET") in routes and ("/healthz", "GET") in routes and ("/feedback", "POST") in routes
 
 

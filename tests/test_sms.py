@@ -10,27 +10,18 @@ import requests
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from heard import config as heard_config
-from heard.sms_sink import SmsSink
-from models import Contact, Notification
+from models import Notification
 from models.db import transaction
 from tests.conftest import run_jobs
+from tests.stored import contacts
 
-TOKEN = "twilio-test-auth-token"
+from tests.conftest import TWILIO_TOKEN as TOKEN
 PATH = "/webhooks/twilio/sms"
 
 
 @pytest.fixture()
-def sms(live_server, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    sink = SmsSink(tmp_path / "sms").start()
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setenv("PUBLIC_BASE_URL", live_server.url)
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
-    monkeypatch.setenv("TWILIO_FROM", "+441632960000")
-    monkeypatch.setenv("TWILIO_API_BASE", sink.url)
-    heard_config.settings.cache_clear()
-    yield live_server, sink
-    sink.stop()
+def sms(twilio):  # type: ignore[no-untyped-def]
+    return twilio
 
 
 def params(sid: str = "SM" + "a" * 32, body: str = "bin not emptied again 3rd time this month!!", **extra: str) -> dict[str, str]:
@@ -46,9 +37,6 @@ def post(server, fields: dict[str, str], *, token: str = TOKEN, signature: str |
     return requests.post(url, data=urlencode(fields).encode(), headers=headers, timeout=10)
 
 
-def contacts() -> list[Contact]:
-    with transaction() as db:
-        return list(db.scalars(select(Contact).order_by(Contact.id)))
 
 
 def test_a_signed_text_is_stored_and_acknowledged_by_text(sms):
