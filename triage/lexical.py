@@ -13,7 +13,6 @@ run code.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -23,7 +22,9 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 
-GROUPS = ("category", "service_area")
+from triage.labels import CATEGORIES, SERVICE_AREAS
+
+GROUP_LABELS = {"category": CATEGORIES, "service_area": SERVICE_AREAS}
 SPACY_WEIGHT = 0.5  # the spaCy classifier's share of the blend, chosen by that cross-validation
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
@@ -67,19 +68,19 @@ class Lexical:
 
     def _features(self, texts: Sequence[str]) -> csr_matrix:
         """Sublinear TF-IDF, L2-normalised per text: one sparse row per text."""
-        indptr, columns, weights = [0], [], []
+        indptr, columns, counts = [0], [], []
         for text in texts:
-            counts = Counter(index for term in terms(text) if (index := self.vocabulary.get(term)) is not None)
-            columns.extend(counts)
-            weights.extend(1.0 + math.log(n) for n in counts.values())
+            found = Counter(map(self.vocabulary.get, terms(text)))
+            found.pop(None, None)  # terms the model never saw
+            columns.extend(found)
+            counts.extend(found.values())
             indptr.append(len(columns))
         column_array = np.asarray(columns, dtype=np.int64)
-        data = np.asarray(weights, dtype=np.float64) * self.idf[column_array]
+        data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[column_array]
         lengths = np.diff(indptr)
-        norms = np.sqrt(np.add.reduceat(data * data, indptr[:-1])) if data.size else np.zeros(0)
         if data.size:
-            norms = np.where(lengths > 0, norms, 1.0)
-            norms[norms == 0] = 1.0
+            norms = np.sqrt(np.add.reduceat(data * data, indptr[:-1]))
+            norms = np.where((lengths > 0) & (norms > 0), norms, 1.0)
             data /= np.repeat(norms, lengths)
         return csr_matrix((data, column_array, np.asarray(indptr)), shape=(len(texts), len(self.idf)))
 
@@ -105,10 +106,9 @@ def blend(spacy_scores: dict[str, float], lexical: dict[str, dict[str, float]]) 
     """doc.cats with each blended group's scores averaged with this model's."""
     blended = dict(spacy_scores)
     for group, probabilities in lexical.items():
-        for key, value in spacy_scores.items():
-            if key.startswith(f"{group}:"):
-                label = key.split(":", 1)[1]
-                blended[key] = SPACY_WEIGHT * value + (1 - SPACY_WEIGHT) * probabilities.get(label, 0.0)
+        for label in GROUP_LABELS[group]:
+            key = f"{group}:{label}"
+            blended[key] = SPACY_WEIGHT * spacy_scores.get(key, 0.0) + (1 - SPACY_WEIGHT) * probabilities.get(label, 0.0)
     return blended
 
 
