@@ -175,6 +175,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.parametrize("profile", ["huntingdonshire", "hart", "lgsco-code"], indirect=True)
 @pytest.mark.parametrize("what, fn, message", REFUSED, ids=[r[0] for r in REFUSED])
 def test_steps_the_procedure_does_not_allow_are_refused_and_change_nothing(profile, what, fn, message):
     ref = open_case(profile)
