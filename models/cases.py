@@ -45,6 +45,7 @@ class Case(Base):
     adjustments: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # reasonable adjustments asked for
     contact_restriction: Mapped[dict[str, Any] | None]  # unreasonable behaviour: how contact is limited, until when
     needs_review: Mapped[bool] = mapped_column(default=False, server_default=false())  # e.g. anonymous complaints
+    tracking_code_hash: Mapped[str | None] = mapped_column(String(64))  # models.tracking: the resident's secret, hashed
 
     received_at: Mapped[datetime]
     acknowledgement_due: Mapped[date | None]

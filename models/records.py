@@ -13,6 +13,7 @@ from models.base import utcnow
 from models.cases import Case, CaseEvent
 from models.intake import Contact, ContactState
 from models.policy import Policy
+from models.tracking import issue as issue_tracking_code
 from models.triage import TriageDecision
 
 SUMMARY_CHARS = 200
@@ -56,6 +57,7 @@ def open_record(db: Session, contact: Contact, decision: TriageDecision, policy:
     )
     case.deadline_kind = "acknowledge" if case.acknowledgement_due else None
     case.deadline_due = case.acknowledgement_due
+    issue_tracking_code(case)  # the plain code goes only into the acknowledgement
     db.add(case)
     actor = decision.decided_by
     record_event(db, case, "opened", actor, {"kind": kind, "exclusion": decision.exclusion,

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from models import Case, Contact, Notification
 from models.outbox import NotificationState
+from models.tracking import take_plain_code
 
 PURPOSE = "acknowledgement"
 
@@ -25,7 +26,9 @@ def plan_acknowledgement(db: Session, case: Case, contact: Contact) -> Notificat
 
     Email when there is an address, otherwise a text to a phone number. Anonymous contacts
     are never acknowledged. The unique (case, purpose) constraint
-    means a retried triage job cannot plan a second one.
+    means a retried triage job cannot plan a second one. The case's tracking code, issued
+    in this transaction, travels in the row's context: the acknowledgement is the only
+    place a resident learns it, and the send clears it from the row.
     """
     if contact.anonymous:
         return None
@@ -41,7 +44,13 @@ def plan_acknowledgement(db: Session, case: Case, contact: Contact) -> Notificat
         channel=channel,
         recipient=recipient,
         template=template_for(case.kind),
+        context=_tracking(case),
         state=NotificationState.PENDING.value,
     )
     db.add(notification)
     return notification
+
+
+def _tracking(case: Case) -> dict[str, str]:
+    code = take_plain_code(case)
+    return {"tracking_code": code} if code else {}

@@ -12,10 +12,12 @@ Message-ID, which is the most an SMTP relay allows us to promise.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 from typing import Any
 from email.utils import parseaddr
 
+from heard.config import settings
 from models import Case, Contact, Notification
 from models.base import utcnow
 from models.db import transaction
@@ -96,6 +98,7 @@ def send_notification(notification_id: int, policy: Policy, smtp_url: str, mail_
         row.sent_at = utcnow()
         row.last_error = None
         row.next_attempt_at = None
+        row.context = {key: value for key, value in row.context.items() if key != "tracking_code"}  # sent: keep no plain code
         case = db.get_one(Case, row.case_id)
         acknowledges = row.purpose == ACKNOWLEDGEMENT or row.purpose.startswith(f"{ACKNOWLEDGEMENT}:")
         if acknowledges and case.state == CaseState.OPEN:  # an officer may have acknowledged it by hand meanwhile
@@ -127,7 +130,14 @@ def _context(notification: Notification, case: Case, contact: Contact, policy: P
         "kind_name": KIND_NAMES[case.kind],
         "response_due": response_due,
         "signpost": policy.signposts.get(case.exclusion) if case.exclusion else None,
+        "track_url": _track_url(),
     }
+
+
+def _track_url() -> str:
+    """Where residents track a case: PUBLIC_BASE_URL, or `heard web`'s own address in development."""
+    base = settings().public_base_url or f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+    return f"{base.rstrip('/')}/track"
 
 
 def _compose(notification: Notification, case: Case, contact: Contact, policy: Policy, mail_from: str, context: dict[str, Any]):  # type: ignore[no-untyped-def]
