@@ -665,5 +665,96 @@ def contacts_list(as_json: bool, limit: int) -> None:
     _print(_newest(Contact, CONTACT_FIELDS, limit), as_json, ["id", "reference", "channel", "state", "received_at"])
 
 
+# --- staff accounts --------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts for the web UI: roles, service areas, passwords."""
+
+
+def _new_password(from_stdin: bool) -> str:
+    """From standard input for scripts (one line), otherwise a hidden prompt asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _staff_change(email: str, change: Any) -> None:
+    """Apply `change(db, user)` to one account, or fail with a clear message."""
+    from models.db import transaction
+    from models.staff import StaffError, find
+
+    try:
+        with transaction() as db:
+            user = find(db, email)
+            if user is None:
+                raise click.ClickException(f"no staff account for {email.strip().lower()}")
+            change(db, user)
+    except StaffError as exc:
+        raise click.ClickException(str(exc))
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name, shown in case histories.")
+@click.option("--role", "roles", required=True, multiple=True, metavar="ROLE",
+              help="triage_officer, service_team, complaints_manager or administrator (repeat for more than one).")
+@click.option("--area", "areas", multiple=True, metavar="AREA", help="A service area a service_team member works on (repeat).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, for scripts.")
+def users_create(email: str, name: str, roles: tuple[str, ...], areas: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a staff account (the password is asked for, never given on the command line)."""
+    from models import staff
+    from models.db import transaction
+
+    try:
+        staff.check_roles(list(roles), list(areas))  # before asking for a password
+        password = _new_password(password_stdin)
+        with transaction() as db:
+            user = staff.create(db, email, name, password, list(roles), list(areas))
+            click.echo(f"created {user.email}: {', '.join(user.roles)}" + (f" ({', '.join(user.service_areas)})" if user.service_areas else ""))
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc))
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def users_list(as_json: bool) -> None:
+    """Every staff account, by email address (never the password hashes)."""
+    from sqlalchemy import select
+
+    from models.db import transaction
+    from models.staff import StaffUser
+
+    fields = ("email", "name", "roles", "service_areas", "active", "locked_until", "last_sign_in_at", "created_at")
+    with transaction() as db:
+        rows = [{name: getattr(user, name) for name in fields} for user in db.scalars(select(StaffUser).order_by(StaffUser.email))]
+    if not as_json:
+        rows = [{**row, "roles": ",".join(row["roles"]), "service_areas": ",".join(row["service_areas"]) or "-"} for row in rows]
+    _print(rows, as_json, ["email", "name", "roles", "service_areas", "active", "last_sign_in_at"])
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, for scripts.")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Set a new password; signs the account out everywhere and lifts any lockout."""
+    from models import staff
+
+    password = _new_password(password_stdin)
+    _staff_change(email, lambda db, user: staff.set_password(db, user, password))
+    click.echo(f"password changed for {email.strip().lower()}")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Stop an account signing in, at once (its history stays, attributed to it)."""
+    from models import staff
+
+    _staff_change(email, staff.deactivate)
+    click.echo(f"deactivated {email.strip().lower()}")
+
+
 if __name__ == "__main__":
     main()

@@ -30,7 +30,7 @@ from heard import config as heard_config
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-TABLES = ["deadline_chases", "notifications", "case_events", "cases", "triage_decisions", "contacts", "raw_messages", "mailbox_states", "call_turns"]
+TABLES = ["staff_users", "deadline_chases", "notifications", "case_events", "cases", "triage_decisions", "contacts", "raw_messages", "mailbox_states", "call_turns"]
 
 
 def reachable(url: str) -> bool:
@@ -184,6 +184,8 @@ def live_server(heard_env: Backend) -> Iterator[LiveServer]:
     yield server
     server.stop()
 
+
+from tests.browser import browser, page  # noqa: E402,F401  the browser tests' fixtures
 
 TWILIO_TOKEN = "twilio-test-auth-token"
 

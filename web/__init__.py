@@ -40,20 +40,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     from web import govuk
+    from web.auth import auth
     from web.feedback import feedback
     from web.forms import FEEDBACK_TYPES
     from web.health import health
     from web.openapi import openapi
+    from web.procedure import procedure
     from web.social import social_webhooks
+    from web.track import track
     from web.webhooks import webhooks
 
     govuk.register(app, feedback_hints={value: hint for value, _label, hint in FEEDBACK_TYPES})
 
     app.register_blueprint(feedback)
+    app.register_blueprint(auth)
     app.register_blueprint(health)
     app.register_blueprint(webhooks)
     app.register_blueprint(social_webhooks)
     app.register_blueprint(openapi)
+    app.register_blueprint(track)
+    app.register_blueprint(procedure)
     _register_assets(app)
     _register_security(app)
     _register_errors(app)
