@@ -451,9 +451,14 @@ def cases_show(reference: str, as_json: bool) -> None:
         if case is None:
             raise click.ClickException(f"no case {reference}")
         found = {
-            "reference": case.reference, "kind": case.kind, "exclusion": case.exclusion, "stage": case.stage,
+            "reference": case.reference, "kind": case.kind, "exclusion": case.exclusion, "stage": case.stage_key,
             "state": case.state, "service_area": case.service_area, "team": case.team, "urgent": case.urgent,
+            "other_service_areas": case.other_service_areas, "assigned_to": case.assigned_to, "outcome": case.outcome,
             "acknowledgement_due": case.acknowledgement_due, "response_due": case.response_due,
+            "extensions": case.extensions, "waiting_on": case.deadline_kind, "due": case.deadline_due,
+            "needs_review": case.needs_review, "adjustments": case.adjustments,
+            "representative": (case.representative or {}).get("relationship"),
+            "contact_restricted": bool(case.contact_restriction),
             "events": [{"at": e.at, "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
             "contacts": [
                 {"id": c.id, "channel": c.channel, "state": c.state, "received_at": c.received_at, "subject": c.subject,
@@ -465,8 +470,12 @@ def cases_show(reference: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(found, default=_jsonable, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{found['reference']}  {found['kind']}  {found['state']}  {found['team']}")
-    click.echo(f"acknowledge by {_jsonable(found['acknowledgement_due'])}, respond by {_jsonable(found['response_due'])}")
+    click.echo(f"{found['reference']}  {found['kind']}  {found['stage'] or ''}  {found['state']}  {found['team']}")
+    click.echo(f"acknowledge by {_jsonable(found['acknowledgement_due'])}, respond by {_jsonable(found['response_due'])}"
+               + (f"; waiting on: {found['waiting_on']} by {_jsonable(found['due'])}" if found["waiting_on"] else "")
+               + (f"; assigned to {found['assigned_to']}" if found["assigned_to"] else ""))
+    for adjustment in found["adjustments"] or []:
+        click.echo(f"  adjustment: {adjustment}")
     for event in found["events"]:
         click.echo(f"  {_jsonable(event['at'])}  {event['kind']:24} {event['actor']}")
     for contact in found["contacts"]:

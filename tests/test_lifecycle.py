@@ -375,3 +375,30 @@ def test_the_scheduler_queues_a_chase_for_the_councils_date(heard_env):
     assert f"chase-deadlines-{datetime.now(UK).date().isoformat()}" in queue(NOTIFY).job_ids
     run_jobs()  # and a worker runs it without error, with nothing yet due
     assert queue(NOTIFY).count == 0
+
+
+def test_the_lifecycle_commands_do_each_step_and_explain_a_refusal(profile):
+    import json
+
+    from click.testing import CliRunner
+
+    from heard.cli import main
+
+    ref = open_case(profile)
+    cli = CliRunner()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return cli.invoke(main, ["cases", *args])
+
+    assert run("acknowledge", ref, "--by", "Sam Officer").exit_code == 0
+    assert run("assign", ref, "--to", "Sam Officer", "--by", "Manager").exit_code == 0
+    refused = run("close", ref, "--by", "Sam Officer")
+    assert refused.exit_code == 1 and "has not been answered" in refused.output
+    done = run("respond", ref, "--outcome", "upheld", "--reasons", "The crew missed you.", "--actions", "Crew retrained",
+               "--by", "Sam Officer")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["state"] == "responded" and json.loads(done.output)["queued"]
+    assert run("note", ref, "Called to apologise", "--by", "Sam Officer").exit_code == 0
+    shown = json.loads(run("show", ref, "--json").output)
+    assert (shown["stage"], shown["state"], shown["outcome"], shown["assigned_to"]) == ("stage_1", "responded", "upheld", "Sam Officer")
+    assert [e["kind"] for e in shown["events"]][-2:] == ["responded", "note"]
