@@ -33,6 +33,7 @@ Column by column (anything not listed is kept as it is):
 | cases | representative, contact_restriction | NULL | a representative's name and address; why contact was limited |
 | cases | adjustments | [] | adjustments the person asked for, health included |
 | cases | assigned_to | NULL | a member of staff by name; reports count by team |
+| cases | tracking_code_hash | NULL | nothing is left for the resident to track |
 | cases | reference, kind, exclusion, stage, stage_key, state, outcome, service_area, other_service_areas, team, urgent, needs_review, extensions, every date | kept | what reports count |
 | case_events | detail | only keys in `KEPT_DETAIL` (and `from`/`to` where they are stages, dates or service areas) | reasons, notes, subjects, quotes and names go; codes and dates stay |
 | case_events | actor | staff names become "staff" | machine actors ("system:chase", "model:...", "email:12") are kept |
@@ -172,7 +173,8 @@ def _anonymise(db: Session, case_ids: list[int], policy: Policy, now: datetime) 
     )
     # null(), not None: None in a JSON column would be stored as the JSON text 'null'.
     _rowcount(db, update(Case).where(Case.id.in_(case_ids)).values(
-        summary="", assigned_to=None, representative=null(), adjustments=[], contact_restriction=null(), anonymised_at=now))
+        summary="", assigned_to=None, representative=null(), adjustments=[], contact_restriction=null(),
+        tracking_code_hash=None, anonymised_at=now))  # an anonymised case can no longer be tracked
     db.execute(insert(CaseEvent), [
         {"case_id": case_id, "kind": "anonymised", "actor": ACTOR, "at": now,
          "detail": {"retention_years": policy.retention_years}} for case_id in case_ids])

@@ -230,6 +230,8 @@ def test_only_cases_closed_more_than_the_retention_period_ago_are_touched(heard_
 
     assert {case_id: of_case(case_id) for case_id in kept} == kept
     assert rows("cases", "WHERE id = :c", c=expired)[0]["anonymised_at"] is not None
+    assert rows("cases", "WHERE id = :c", c=expired)[0]["tracking_code_hash"] is None  # nothing left to track
+    assert rows("cases", "WHERE id = :c", c=nearly)[0]["tracking_code_hash"]  # still trackable
     assert run(NEARLY.replace(year=2033) + timedelta(days=1)).cases == 1  # its day comes
     assert of_case(still_open) == kept[still_open]  # never closed: never touched
 

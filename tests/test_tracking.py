@@ -123,7 +123,7 @@ def test_missing_csrf_token_is_refused_and_counts_no_attempt(heard_env, live_ser
     response = track(session, live_server.url, "HDC-2026-000001", "22222-22222", token=False)
     assert response.status_code == 400
     assert "Your session has expired" in response.text
-    assert not heard_env.redis().keys("heard:track-attempts:*")
+    assert not heard_env.redis().keys("heard:limit:track:*")
 
 
 def test_the_eleventh_try_in_15_minutes_is_refused_even_with_the_right_code(smtp_sink, live_server, heard_env):
@@ -134,7 +134,7 @@ def test_the_eleventh_try_in_15_minutes_is_refused_even_with_the_right_code(smtp
     refused = track(session, live_server.url, reference, code)
     assert refused.status_code == 429
     assert "You have tried too many times" in refused.text and "Your case" not in refused.text
-    (key,) = heard_env.redis().keys("heard:track-attempts:*")
+    (key,) = heard_env.redis().keys("heard:limit:track:*")
     assert 0 < heard_env.redis().ttl(key) <= 15 * 60
     assert b"127.0.0.1" not in key  # Redis holds a hash of the address, not the address
     heard_env.redis().delete(key)  # the window passes

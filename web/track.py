@@ -10,7 +10,6 @@ unlimited guesser is worse than a resident asked to try later or to telephone.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import date
 
@@ -21,10 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from heard.queue import redis
 from models.db import transaction
 from models.progress import progress
 from models.tracking import find_case
+from web.ratelimit import count_attempt
 
 log = logging.getLogger(__name__)
 track = Blueprint("track", __name__)
@@ -65,7 +64,7 @@ def look_up() -> Response:
     if not form.validate_on_submit():
         return _page(form, 400)
     try:
-        allowed = _count_attempt(request.remote_addr or "unknown")
+        allowed = count_attempt("track", request.remote_addr or "unknown", ATTEMPTS, WINDOW)
     except RedisError as exc:
         log.error("tracking refused: the attempt counter is unavailable (%s)", exc.__class__.__name__)
         form.code.errors = [UNAVAILABLE]
@@ -87,13 +86,3 @@ def look_up() -> Response:
         return _page(form, 404)
     return _page(TrackForm(formdata=None), progress=found)
 
-
-def _count_attempt(address: str) -> bool:
-    """Count one look-up from this address; False once it has had ATTEMPTS in this window.
-    The key names a hash of the address, so Redis holds no addresses."""
-    key = f"heard:track-attempts:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
-    with redis().pipeline() as pipe:  # MULTI: the window's expiry is set with its first count, never lost
-        pipe.set(key, 0, ex=WINDOW, nx=True)
-        pipe.incr(key)
-        _created, count = pipe.execute()
-    return int(count) <= ATTEMPTS
