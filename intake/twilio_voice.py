@@ -46,6 +46,7 @@ from intake.voice_transcript import REFERENCE, spoken_email
 from models import CallTurn, Contact, RawMessage
 from models.db import transaction
 from models.intake import ContactState
+from models.outbox import reach
 from models.policy import Policy
 
 CHANNEL = "voice"
@@ -277,8 +278,8 @@ def _recorded(call_sid: str) -> Recorded | None:
     if row is None:
         return None
     silent = row.state == ContactState.NOISE.value
-    # notify.acknowledgement's rule: email when there is an address, else a text to a number.
-    by = None if silent else "email" if row.sender_email else "text" if row.sender_phone else None
+    reached = None if silent else reach(row.sender_email, row.sender_phone)  # the acknowledgement's own rule
+    by = {"email": "email", "sms": "text"}[reached[0]] if reached else None
     return Recorded(row.reference or "", acknowledge_by=by, silent=silent)
 
 

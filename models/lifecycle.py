@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models.cases import Case
 from models.intake import Contact
-from models.outbox import Notification, NotificationState
+from models.outbox import Notification, NotificationState, reach
 from models.policy import INFORMAL, UK, Policy
 from models.records import CaseState, record_event
 
@@ -83,16 +83,11 @@ def tell_complainant(db: Session, case: Case, contact: Contact, purpose: str, te
                      context: dict[str, Any]) -> Notification | None:
     """Write a message to the complainant (or their representative) to the outbox, on their
     own channel, once per purpose. None when there is nobody to tell."""
-    restriction = case.contact_restriction or {}
-    if contact.anonymous:
-        return None
     email = (case.representative or {}).get("email") or contact.sender_email
-    if email and restriction.get("channel") in (None, "email"):
-        channel, recipient = "email", email
-    elif contact.sender_phone and contact.sender_phone.startswith("+") and restriction.get("channel") in (None, "sms"):
-        channel, recipient = "sms", contact.sender_phone
-    else:
+    reached = None if contact.anonymous else reach(email, contact.sender_phone, (case.contact_restriction or {}).get("channel"))
+    if reached is None:
         return None
+    channel, recipient = reached
     existing = db.query(Notification).filter_by(case_id=case.id, purpose=purpose).one_or_none()
     if existing is not None:
         return existing

@@ -28,6 +28,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1])
 
 
+def reach(email: str | None, phone: str | None, only: str | None = None) -> tuple[str, str] | None:
+    """How a person is written to, as (channel, recipient): by email when there is an
+    address, otherwise by text to an E.164 number (texts and calls are answered by text).
+    `only` keeps to one channel, as a contact restriction may. None: nobody to write to."""
+    if email and only in (None, "email"):
+        return "email", email
+    if phone and phone.startswith("+") and only in (None, "sms"):
+        return "sms", phone
+    return None
+
+
 class Notification(Base):
     """One message to one person for one purpose.
 

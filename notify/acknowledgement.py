@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Case, Contact, Notification
-from models.outbox import NotificationState
+from models.lifecycle import tell_complainant
 from models.tracking import take_plain_code
 
 PURPOSE = "acknowledgement"
@@ -24,31 +24,13 @@ def template_for(kind: str) -> str:
 def plan_acknowledgement(db: Session, case: Case, contact: Contact) -> Notification | None:
     """Write the acknowledgement to the outbox, or return None when nobody can be told.
 
-    Email when there is an address, otherwise a text to a phone number. Anonymous contacts
-    are never acknowledged. The unique (case, purpose) constraint
+    On the person's own channel (`models.outbox.reach`); anonymous contacts are never
+    acknowledged. The unique (case, purpose) constraint
     means a retried triage job cannot plan a second one. The case's tracking code, issued
     in this transaction, travels in the row's context: the acknowledgement is the only
     place a resident learns it, and the send clears it from the row.
     """
-    if contact.anonymous:
-        return None
-    if contact.sender_email:
-        channel, recipient = "email", contact.sender_email
-    elif contact.sender_phone and contact.sender_phone.startswith("+"):
-        channel, recipient = "sms", contact.sender_phone  # texts and calls are answered by text
-    else:
-        return None
-    notification = Notification(
-        case_id=case.id,
-        purpose=PURPOSE,
-        channel=channel,
-        recipient=recipient,
-        template=template_for(case.kind),
-        context=_tracking(case),
-        state=NotificationState.PENDING.value,
-    )
-    db.add(notification)
-    return notification
+    return tell_complainant(db, case, contact, PURPOSE, template_for(case.kind), _tracking(case))
 
 
 def _tracking(case: Case) -> dict[str, str]:

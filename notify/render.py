@@ -21,7 +21,12 @@ def _as_date(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value  # outbox context keeps ISO dates
 
 
-def _long_date(value: date | str) -> str:
+def _short_date(value: date | str) -> str:
+    value = _as_date(value)
+    return f"{value:%a} {value.day} {value:%b}"
+
+
+def long_date(value: date | str) -> str:
     value = _as_date(value)
     return f"{value:%A} {value.day} {value:%B %Y}"
 
@@ -34,8 +39,8 @@ _env = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_env.filters["long_date"] = _long_date
-_env.filters["short_date"] = lambda value: f"{_as_date(value):%a} {_as_date(value).day} {_as_date(value):%b}"
+_env.filters["long_date"] = long_date
+_env.filters["short_date"] = _short_date
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ unlimited guesser is worse than a resident asked to try later or to telephone.
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 from flask_wtf import FlaskForm
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 from models.db import transaction
 from models.progress import progress
 from models.tracking import find_case
+from notify.render import long_date
 from web.ratelimit import count_attempt
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,7 @@ class TrackForm(FlaskForm):
         DataRequired("Enter your tracking code"), Length(max=32, message="Tracking code must be 32 characters or fewer")])
 
 
-@track.app_template_filter("long_date")
-def long_date(value: date) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
+track.add_app_template_filter(long_date, "long_date")  # the letters' own date format
 
 
 def _page(form: TrackForm, status: int = 200, **result: object) -> Response:
