@@ -19,7 +19,7 @@ bench: install
 	$(BIN)/python -m pytest tests/benchmarks -q -s
 
 MODEL := build/triage-model/heard-triage.json
-MODEL_INPUTS := $(wildcard triage/data/contacts/*.jsonl) triage/model.py triage/pipeline.py triage/signals.py triage/dates.py triage/text.py triage/train.py triage/dataset.py triage/lexical.py
+MODEL_INPUTS := $(wildcard triage/data/contacts/*.jsonl) triage/model.py triage/pipeline.py triage/signals.py triage/dates.py triage/text.py triage/train.py triage/dataset.py triage/lexical.py triage/prefilter.py triage/scoring.py
 
 install: check-python $(STAMP) node_modules/.installed web/static/build/heard.css $(MODEL)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 
@@ -163,11 +164,15 @@ def _resolve(kind: str, match: re.Match[str], received: date) -> date | None:
 _one_day = date(2000, 1, 2) - date(2000, 1, 1)
 
 
-def read_time_limit(text: str, received: date) -> TimeLimit:
-    """Read the dates in `text`, which must be lower-cased, against the date received."""
+def read_time_limit(text: str, received: date, possible: Container[int] | None = None) -> TimeLimit:
+    """Read the dates in `text`, which must be lower-cased, against the date received.
+    Given `possible` (`Prefilter.possible`: pattern ids), patterns not in it are skipped:
+    they cannot match."""
     mentions: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern, needs in PATTERNS:  # more specific patterns first; later ones skip their spans
+        if possible is not None and id(pattern) not in possible:
+            continue
         if needs is not None and not any(word in text for word in needs):
             continue
         for match in pattern.finditer(text):
@@ -180,7 +185,7 @@ def read_time_limit(text: str, received: date) -> TimeLimit:
             taken.append(span)
             mentions.append(DateMention(match.group(0), resolved))
     most_recent = max(mentions, key=lambda m: m.latest, default=None)
-    reason = GOOD_REASON.search(text)
+    reason = GOOD_REASON.search(text) if possible is None or id(GOOD_REASON) in possible else None
     return TimeLimit(
         mentions=tuple(mentions),
         most_recent=most_recent,

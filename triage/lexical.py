@@ -57,23 +57,32 @@ class Lexical:
         """Per text, per group, a probability for each label the head was trained on."""
         if not texts:
             return []
+        per_group = {group: matrix.tolist() for group, matrix in self.probabilities(texts).items()}
+        return [{group: dict(zip(head.labels, per_group[group][i])) for group, head in self.heads.items()}
+                for i in range(len(texts))]
+
+    def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Per group, one row per text of probabilities in the order of the head's labels."""
         features = self._features(texts)
         per_group = {}
         for group, head in self.heads.items():
             logits = np.asarray(features @ head.coef.T) + head.intercept
             exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-            per_group[group] = (exp / exp.sum(axis=1, keepdims=True)).tolist()
-        return [{group: dict(zip(head.labels, per_group[group][i])) for group, head in self.heads.items()}
-                for i in range(len(texts))]
+            per_group[group] = exp / exp.sum(axis=1, keepdims=True)
+        return per_group
 
     def _features(self, texts: Sequence[str]) -> csr_matrix:
         """Sublinear TF-IDF, L2-normalised per text: one sparse row per text."""
         indptr, columns, counts = [0], [], []
+        vocabulary = self.vocabulary
         for text in texts:
-            found = Counter(map(self.vocabulary.get, terms(text)))
-            found.pop(None, None)  # terms the model never saw
-            columns.extend(found)
-            counts.extend(found.values())
+            # Counted as strings first, so each distinct term is looked up once in the large
+            # vocabulary (most of this loop's time); first-seen order as before.
+            found = Counter(terms(text))
+            for column, count in zip(map(vocabulary.get, found), found.values()):
+                if column is not None:  # terms the model never saw are dropped
+                    columns.append(column)
+                    counts.append(count)
             indptr.append(len(columns))
         column_array = np.asarray(columns, dtype=np.int64)
         data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[column_array]

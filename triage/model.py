@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from datetime import datetime
 from typing import Any
@@ -23,9 +24,11 @@ from spacy.util import fix_random_seed, minibatch
 
 from triage import lexical as lexical_model
 from triage.dataset import Example
-from triage.dates import TimeLimit, read_time_limit
+from triage.dates import GOOD_REASON, PATTERNS as DATE_PATTERNS, TimeLimit, read_time_limit
 from triage.labels import CATEGORIES, EXCLUSIONS, SERVICE_AREAS
-from triage.signals import AREAS, SIGNALS, Hit, find, find_urgent
+from triage.prefilter import Prefilter
+from triage.scoring import Scorer
+from triage.signals import AREAS, SIGNALS, URGENT, Hit, find, find_urgent
 from triage.text import readable
 
 VERSION = "3"  # bump when the features or architecture change
@@ -68,10 +71,16 @@ class Reading:
         return f"{self.text} {' '.join(words)}"
 
 
+# Every rule and date pattern, for one scan of a contact that tells which could match.
+_PREFILTER = Prefilter([rule.pattern for rule in (*SIGNALS, *URGENT, *AREAS)]
+                       + [pattern for _kind, pattern, _needs in DATE_PATTERNS] + [GOOD_REASON])
+
+
 def read(subject: str | None, text: str, received_at: datetime) -> Reading:
     body = readable(subject, text).lower()
-    return Reading(body, find(SIGNALS, body), find_urgent(body), find(AREAS, body),
-                   read_time_limit(body, received_at.date()))
+    possible = _PREFILTER.possible(body)
+    return Reading(body, find(SIGNALS, body, possible), find_urgent(body, possible), find(AREAS, body, possible),
+                   read_time_limit(body, received_at.date(), possible))
 
 
 def feature_text(subject: str | None, text: str, received_at: datetime) -> str:
@@ -259,9 +268,13 @@ class Loaded:
         if batch:
             yield from self._predict_batch(batch)
 
+    @cached_property
+    def scorer(self) -> Scorer:
+        return Scorer(self.nlp, self.lexical, GROUPS, self.meta.get("temperatures"))
+
     def _predict_batch(self, batch: Sequence[Reading]) -> Iterable[dict[str, dict[str, float]]]:
-        for cats in _scores(self.nlp, self.lexical, batch):
-            yield probabilities(cats, self.meta.get("temperatures"))
+        """What `probabilities(_scores(...))` gives each reading, for the batch at once."""
+        return self.scorer([r.features() for r in batch], [r.text for r in batch])
 
 
 def load(path: Path) -> Loaded:
@@ -269,4 +282,6 @@ def load(path: Path) -> Loaded:
     if not meta_path.is_file():
         raise FileNotFoundError(f"no trained triage model at {path}: run `heard triage train` (make run does)")
     meta = json.loads(meta_path.read_text())
-    return Loaded(spacy.load(path / "pipeline"), lexical_model.load(path / "lexical"), meta)
+    loaded = Loaded(spacy.load(path / "pipeline"), lexical_model.load(path / "lexical"), meta)
+    _ = loaded.scorer  # built now, before a worker forks
+    return loaded
