@@ -43,7 +43,13 @@ def redis() -> Redis:
 
 
 def queue(name: str) -> Queue:
-    return Queue(name, connection=redis())
+    """The process's one Queue object for `name` on the configured Redis."""
+    return _queue(settings().redis_url, name)
+
+
+@lru_cache(maxsize=None)
+def _queue(url: str, name: str) -> Queue:
+    return Queue(name, connection=_connection(url))
 
 
 def triage_job_id(contact_id: int) -> str:
@@ -76,8 +82,14 @@ def enqueue_retention(day: date) -> bool:
 
 
 def _enqueue(queue_name: str, func: str, arg: int | str, job_id: str, retry: Retry | None) -> bool:
+    """One round trip: RQ queues every command of an enqueue (the queue's registration, the
+    job's hash and status, the push) on the pipeline it is given, and this sends them as
+    one MULTI/EXEC. Without a pipeline RQ sends two."""
+    target = queue(queue_name)
     try:
-        queue(queue_name).enqueue(func, arg, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400)
+        with target.connection.pipeline() as pipe:
+            target.enqueue(func, arg, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400, pipeline=pipe)
+            pipe.execute()
     except RedisError as exc:
         log.warning("could not enqueue %s: %s; the reconciler will retry", job_id, exc.__class__.__name__)
         return False

@@ -5,6 +5,7 @@ Pure domain over a session: the caller owns the transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +18,18 @@ from models.tracking import issue as issue_tracking_code
 from models.triage import TriageDecision
 
 SUMMARY_CHARS = 200
+
+
+REFERENCE_DIGITS = 6  # the id's digits in a reference, zero-padded; longer ids are written in full
+
+
+def reference_start(prefix: str, received_at: datetime) -> str:
+    return f"{prefix}-{received_at.year}-"
+
+
+def make_reference(prefix: str, received_at: datetime, contact_id: int) -> str:
+    """A human-readable reference such as HDC-2026-000123, unique because the id is."""
+    return f"{reference_start(prefix, received_at)}{contact_id:0{REFERENCE_DIGITS}d}"
 
 
 class CaseState:

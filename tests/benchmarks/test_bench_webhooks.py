@@ -7,12 +7,19 @@ falling behind shows as latency instead of quietly slowing the sender down. Requ
 one at a time first give the service time with no queueing, to read the load figures by.
 Heard's side is the signed Twilio SMS webhook, each request a new text: verified, stored
 with its contact in one transaction, triage queued on Redis, then answered.
+
+Latency on a shared machine says as much about the neighbours as about the server, so the
+run also prints the CPU time the server's processes spent per request under the load (read
+from /proc, so it excludes the database, Redis and the load generator), the load average
+before and after, and how many gunicorn workers booted: two, or start-up was paid again
+during the run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,6 +49,7 @@ class Run:
     latencies_ms: list[float]
     statuses: list[int]
     achieved: float  # responses a second over the whole run
+    cpu_ms: float | None = None  # the server's CPU time per request (master and workers), under the load
 
     def line(self, label: str) -> str:
         ordered = sorted(self.latencies_ms)
@@ -50,7 +58,25 @@ class Run:
             return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
         return (f"  {label:<38} p50 {pct(0.50):6.1f} ms  p95 {pct(0.95):6.1f} ms  p99 {pct(0.99):6.1f} ms  "
-                f"max {ordered[-1]:6.1f} ms  achieved {self.achieved:5.1f}/s")
+                f"max {ordered[-1]:6.1f} ms  achieved {self.achieved:5.1f}/s"
+                + (f"  server CPU {self.cpu_ms:4.2f} ms/request" if self.cpu_ms is not None else ""))
+
+
+def _cpu_seconds(master: int) -> float:
+    """User and system CPU seconds of a gunicorn master and its live workers."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone in between
+            continue
+        if int(entry.name) == master or int(fields[1]) == master:  # fields[1] is the parent pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def _signed_texts(url: str, first: int, count: int) -> list[tuple[bytes, dict[str, str]]]:
@@ -100,10 +126,18 @@ async def _one_at_a_time(url: str, batch: list[tuple[bytes, dict[str, str]]]) ->
         return Run(latencies, statuses, len(batch) / (loop.time() - start))
 
 
-def _measure(url: str, count: int) -> tuple[Run, Run]:
+def _measure(url: str, count: int, master: int) -> tuple[Run, Run]:
     """One request at a time (which also warms the server up), then the steady load."""
     serial = asyncio.run(_one_at_a_time(url, _signed_texts(url, 0, WARM_UP)))
-    return serial, asyncio.run(_open_loop(url, _signed_texts(url, WARM_UP, count)))
+    batch = _signed_texts(url, WARM_UP, count)
+    before = _cpu_seconds(master)
+    steady = asyncio.run(_open_loop(url, batch))
+    cpu_ms = (_cpu_seconds(master) - before) * 1000 / count
+    return serial, Run(steady.latencies_ms, steady.statuses, steady.achieved, cpu_ms)
+
+
+def _booted(log: str) -> int:
+    return len(re.findall(r"Booting worker with pid", log))
 
 
 def _bare_server(port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -115,13 +149,14 @@ def _bare_server(port: int, log: Path) -> subprocess.Popen[bytes]:
 
 def test_webhook_latency_at_a_steady_rate(heard_env, tmp_path: Path):
     count = RATE * SECONDS
+    load_before = os.getloadavg()
 
     port = free_port()
     bare = _bare_server(port, tmp_path / "bare.log")
     try:
         wait_http(f"http://127.0.0.1:{port}/")
         url = f"http://127.0.0.1:{port}/hook"
-        bare_serial, baseline = _measure(url, count)
+        bare_serial, baseline = _measure(url, count, bare.pid)
     finally:
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(20)
@@ -134,16 +169,20 @@ def test_webhook_latency_at_a_steady_rate(heard_env, tmp_path: Path):
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
-        heard_serial, heard = _measure(url, count)
+        heard_serial, heard = _measure(url, count, web.popen.pid)  # `heard web` execs gunicorn in place
     finally:
         web.kill(signal.SIGTERM)
+    load_after = os.getloadavg()
 
     for run in (bare_serial, baseline, heard_serial, heard):
         assert set(run.statuses) == {200}, web.output()[-2000:]
     with transaction() as db:
         assert db.scalar(select(func.count()).select_from(Contact)) == WARM_UP + count  # every text stored once
+    booted = (_booted((tmp_path / "bare.log").read_text()), _booted(web.output()))
+    assert booted == (2, 2), f"gunicorn workers booted: bare {booted[0]}, heard {booted[1]}; start-up was paid during the run"
     print(f"\n[{heard_env.name}] webhook latency, gunicorn 2 workers x 4 threads, {os.cpu_count()} cores, "
           f"load generator on the same machine")
+    print(f" load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; workers booted once each")
     print(f" {WARM_UP} requests one at a time (service time, no queueing):")
     print(bare_serial.line("baseline: bare Flask endpoint"))
     print(heard_serial.line("heard: signed Twilio SMS webhook"))
