@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from heard.jobs import current_policy
 from heard.queue import enqueue_send
 from models import Case, Contact, Notification
 from models.db import transaction
-from models.lifecycle import LifecycleError
+from models.lifecycle import UnknownReference
 from models.outbox import NotificationState
 from models.policy import Policy
 
@@ -42,7 +42,7 @@ def act(reference: str, step: Step) -> Done:
     with transaction() as db:
         case = db.scalar(select(Case).where(Case.reference == reference))
         if case is None:
-            raise LifecycleError(f"no case {reference}")
+            raise UnknownReference(f"no case {reference}")
         contact = db.get_one(Contact, case.contact_id)
         before = set(db.scalars(select(Notification.id).where(Notification.state == NotificationState.PENDING.value,
                                                               Notification.case_id == case.id)))
@@ -58,3 +58,29 @@ def act(reference: str, step: Step) -> Done:
     for notification_id in done.queued:
         enqueue_send(notification_id)  # if Redis is away, the reconciler queues them later
     return done
+
+
+ContactStep = Callable[[Session, Contact, Policy], Any]
+
+
+def review(contact_reference: str, step: ContactStep) -> Any:
+    """Run a triage officer's `step(db, contact, policy)` on the contact called
+    `contact_reference` in one transaction, then queue every message it wrote."""
+    policy = current_policy()
+    with transaction() as db:
+        contact = db.scalar(select(Contact).where(Contact.reference == contact_reference))
+        if contact is None:
+            raise UnknownReference(f"no contact {contact_reference}")
+        written: list[Notification] = []
+
+        def collect(session: Session, *_: Any) -> None:
+            written.extend(row for row in session.new if isinstance(row, Notification))
+
+        event.listen(db, "before_flush", collect)  # every outbox row the step writes, whenever it flushes
+        outcome = step(db, contact, policy)
+        db.flush()
+        event.remove(db, "before_flush", collect)
+        queued = [row.id for row in written]
+    for notification_id in queued:
+        enqueue_send(notification_id)  # if Redis is away, the reconciler queues them later
+    return outcome

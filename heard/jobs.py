@@ -26,7 +26,7 @@ from models.intake import ContactState
 from models.outbox import NotificationState
 from models.policy import Policy, load_policy
 from models.records import open_record
-from notify.acknowledgement import plan_acknowledgement
+from models.acknowledgement import plan_acknowledgement
 from notify.send import send_notification as send
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,9 @@ def _triage_and_open(contact_id: int, policy: Policy) -> int | None:
             signals=list(result.signals),
             decided_by=f"model:{result.model_version}",
             needs_review=result.needs_review,
+            awaiting_review=result.needs_review or result.urgent,  # safeguarding always gets an officer's eyes
+            urgent=result.urgent,
+            score=min(result.confidence.values(), default=0.0),
         )
         db.add(decision)
         case = open_record(db, contact, decision, policy, urgent=result.urgent)

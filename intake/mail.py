@@ -14,6 +14,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from datetime import datetime, timezone
 
+import nh3
 from inscriptis import get_text
 from mailparser_reply import EmailReplyParser
 
@@ -179,6 +180,28 @@ def _safe_filename(name: str | None) -> str:
         return "unnamed"
     name = re.split(r"[\\/]", name)[-1]
     return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200] or "unnamed"
+
+
+# What of an email's own HTML staff may see: structure and emphasis, links that cannot act.
+# No images (remote ones tell the sender the email was opened), styles, forms or scripts.
+SAFE_TAGS = {"a", "b", "blockquote", "br", "caption", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+             "hr", "i", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td",
+             "tfoot", "th", "thead", "tr", "u", "ul"}
+
+
+def display_html(raw: bytes) -> str | None:
+    """The HTML part of a raw email, sanitised by an allow-list (nh3, the Ammonia
+    sanitiser) so it can be shown without running anything; None when it has none."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    flags: list[str] = []
+    html = [_decode(part, flags) for part in _walk(message)
+            if not part.is_multipart() and part.get_content_type() == "text/html"
+            and part.get_content_disposition() != "attachment"]
+    if not html:
+        return None
+    return nh3.clean("\n".join(html)[:MAX_TEXT * 2], tags=SAFE_TAGS, attributes={"a": {"href", "title"}},
+                     url_schemes={"https", "http", "mailto"}, link_rel="noopener noreferrer nofollow",
+                     strip_comments=True)
 
 
 def new_text(text: str) -> str:

@@ -40,6 +40,7 @@ class Case(Base):
     deadline_kind: Mapped[str | None] = mapped_column(String(16))
     deadline_due: Mapped[date | None] = mapped_column(index=True)
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # the service request a complaint grew from
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # a duplicate: closed, its contact joined this case
     other_service_areas: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # the lead team coordinates
     representative: Mapped[dict[str, Any] | None]  # who acts for the person, and their recorded consent
     adjustments: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # reasonable adjustments asked for

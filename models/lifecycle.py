@@ -36,6 +36,10 @@ class LifecycleError(ValueError):
     """A transition the policy or the procedure does not allow; the message says why."""
 
 
+class UnknownReference(LifecycleError):
+    """No case or contact has the reference given."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who did something: a member of staff by name, or a part of Heard ("system:chase")."""

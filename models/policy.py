@@ -31,6 +31,7 @@ from models.calendar import WorkingCalendar
 SHIPPED = Path(__file__).resolve().parent / "policies"
 UK = ZoneInfo("Europe/London")
 
+CATEGORIES = ("complaint", "service_request", "compliment", "comment", "excluded")  # the label contract's
 SERVICE_AREAS = (
     "waste", "street_scene", "parking", "planning", "council_tax", "benefits",
     "housing", "environmental_health", "leisure", "customer_services",

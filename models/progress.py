@@ -19,6 +19,19 @@ KIND_NAMES = {
     "comment": "Comment or suggestion",
     "excluded": "A matter our complaints procedure does not cover",
 }
+# Why the complaints procedure does not cover a matter, in a few words (the label contract's
+# exclusions): for staff screens and reports.
+EXCLUSION_NAMES = {
+    "parking_appeal": "Parking fine (PCN) challenge",
+    "statutory_appeal": "Decision with its own appeal route",
+    "councillor_conduct": "A councillor's conduct",
+    "insurance_claim": "Insurance claim",
+    "information_request": "Freedom of information or data protection",
+    "council_policy": "Disagreement with council policy",
+    "decided_elsewhere": "Decided by a court, tribunal or the Ombudsman",
+    "out_of_time": "More than 12 months ago, no good reason",
+    "not_council": "Not this council's responsibility",
+}
 
 
 @dataclass(frozen=True)

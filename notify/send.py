@@ -26,7 +26,7 @@ from models.policy import UK, Policy
 from models.lifecycle import Actor, acknowledge
 from models.records import CaseState
 from notify import govuk_notify
-from notify.acknowledgement import PURPOSE as ACKNOWLEDGEMENT
+from models.acknowledgement import PURPOSE as ACKNOWLEDGEMENT
 from notify.email import build_message, parse_smtp_url, send_message, stable_message_id
 from notify.errors import Undeliverable
 from notify.render import KIND_NAMES, render, render_sms

@@ -3,6 +3,7 @@ browser test. The fixtures are registered in conftest.py."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,3 +57,15 @@ def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
         f"{v['id']}: {v['help']}: {node['html'][:120]}"
         for v in result["violations"] for node in v["nodes"] if not _accepted(v, node)
     ]
+
+
+SCREENSHOTS = Path(os.environ.get("HEARD_SCREENSHOTS", PROJECT_ROOT / "var" / "screenshots"))
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Keep a full-page picture of a main page for people to review (`var/screenshots/`,
+    outside git; HEARD_SCREENSHOTS moves it). The newest run's picture replaces the last."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import Contact
 from models.db import transaction
-from tests.browser import axe_violations
+from tests.browser import axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_form_meets_wcag_22_aa_and_submits_with_the_keyboard_and_mouse(page, liv
     page.get_by_label("Email address").fill("ann@example.org")
     page.locator("#on_behalf-2").check()
     page.locator("#needs_adjustments-2").check()
-    page.screenshot(path=str(tmp_path / "form.png"), full_page=True)
+    screenshot(page, "feedback-form")
     page.get_by_role("button", name="Send").click()
 
     page.wait_for_url("**/feedback/confirmation")

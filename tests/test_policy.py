@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from models.policy import EXCLUSIONS, OUTCOMES, SERVICE_AREAS, SHIPPED, PolicyError, Timeliness, add_months, load_policy
-from notify.acknowledgement import template_for
+from models.acknowledgement import template_for
 from notify.render import KIND_NAMES, render, render_sms
 
 RECEIVED = datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc)  # a Wednesday

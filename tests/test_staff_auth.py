@@ -28,7 +28,7 @@ from web import create_app
 from web.auth import require_area
 from web.ratelimit import SIGN_IN_ATTEMPTS
 
-from tests.browser import axe_violations
+from tests.browser import axe_violations, screenshot
 
 
 PASSWORD = "correct horse battery staple"
@@ -501,7 +501,7 @@ def test_sign_in_page_meets_wcag_22_aa_and_works_by_keyboard(page, live_server, 
     page.wait_for_url(f"{live_server.url}/staff")  # exactly: the sign-in URL ends "next=/staff" too
     assert "Bins, recycling and waste" in page.locator("main").inner_text()
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "staff-home.png"), full_page=True)
+    screenshot(page, "staff-home")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/staff/sign-in?signed_out=1")
     assert "You have signed out" in page.locator("main").inner_text()

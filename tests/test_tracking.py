@@ -19,7 +19,7 @@ from models.lifecycle import Actor, respond
 from models.tracking import digest
 from tests.conftest import TWILIO_TOKEN, LiveServer, Sink, run_jobs
 from tests.helpers import FormClient, reference_in
-from tests.browser import axe_violations
+from tests.browser import axe_violations, screenshot
 
 CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
 
@@ -276,7 +276,7 @@ def test_tracking_and_procedure_pages_at_320px_by_keyboard_pass_axe(page, live_s
     page.goto(f"{live_server.url}/how-we-handle-complaints")
     assert page.title() == "How we handle complaints - Huntingdonshire District Council"
     assert fits(page) and axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "procedure.png"), full_page=True)
+    screenshot(page, "procedure")
 
     page.goto(f"{live_server.url}/track")
     assert fits(page) and axe_violations(page) == []
@@ -305,4 +305,4 @@ def test_tracking_and_procedure_pages_at_320px_by_keyboard_pass_axe(page, live_s
     page.get_by_role("heading", name=f"Your case {reference}").wait_for()
     assert "Stage 1" in page.locator(".govuk-summary-list").inner_text()
     assert fits(page) and axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "track.png"), full_page=True)
+    screenshot(page, "track")

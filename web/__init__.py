@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web.procedure import procedure
     from web.social import social_webhooks
     from web.track import track
+    from web.triage_review import triage_review
     from web.webhooks import webhooks
 
     govuk.register(app, feedback_hints={value: hint for value, _label, hint in FEEDBACK_TYPES})
@@ -60,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi)
     app.register_blueprint(track)
     app.register_blueprint(procedure)
+    app.register_blueprint(triage_review)
     _register_assets(app)
     _register_security(app)
     _register_errors(app)

@@ -178,7 +178,7 @@ def users():  # type: ignore[no-untyped-def]
     return render_template("staff/users.html", staff=current_staff(), accounts=accounts)
 
 
-@auth.context_processor
+@auth.app_context_processor
 def staff_context() -> dict[str, Any]:
     """What the staff layout shows on every staff page: who is signed in and how to leave."""
     return {"sign_out_form": SignOutForm, "role_names": ROLE_NAMES}

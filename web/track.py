@@ -22,7 +22,6 @@ from wtforms.validators import DataRequired, Length
 from models.db import transaction
 from models.progress import progress
 from models.tracking import find_case
-from notify.render import long_date
 from web.ratelimit import count_attempt
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,6 @@ class TrackForm(FlaskForm):
         DataRequired("Enter your tracking code"), Length(max=32, message="Tracking code must be 32 characters or fewer")])
 
 
-track.add_app_template_filter(long_date, "long_date")  # the letters' own date format
 
 
 def _page(form: TrackForm, status: int = 200, **result: object) -> Response:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models import Case, Contact, Notification
+from models.cases import Case
+from models.intake import Contact
 from models.lifecycle import tell_complainant
+from models.outbox import Notification
 from models.tracking import take_plain_code
 
 PURPOSE = "acknowledgement"

@@ -1,0 +1,42 @@
+"""Triage officers' forms: fields and their words only (the rules are in models.corrections)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from models.corrections import MAX_REASON, MAX_SPLIT_TEXT
+from models.policy import CATEGORIES
+from models.progress import EXCLUSION_NAMES, KIND_NAMES
+
+CATEGORY_NAMES = {category: KIND_NAMES[category] for category in CATEGORIES}
+
+
+class _Labels(FlaskForm):
+    category = RadioField("Category", choices=list(CATEGORY_NAMES.items()),
+                          validators=[DataRequired("Select a category")])
+    exclusion = SelectField("Why the complaints procedure excludes it",
+                            choices=[("", "Not excluded")] + list(EXCLUSION_NAMES.items()), default="")
+    service_area = SelectField("Service area", validators=[DataRequired("Select a service area")])
+
+
+class DecideForm(_Labels):
+    reason = TextAreaField("Reason for the change", validators=[
+        Length(max=MAX_REASON, message=f"Reason must be {MAX_REASON:,} characters or fewer")])
+
+
+class MergeForm(FlaskForm):
+    into = StringField("Reference of the case it repeats", validators=[
+        DataRequired("Enter the reference of the case this contact repeats"),
+        Length(max=32, message="Reference must be 32 characters or fewer")])
+    merge_reason = TextAreaField("Reason (optional)", validators=[
+        Length(max=MAX_REASON, message=f"Reason must be {MAX_REASON:,} characters or fewer")])
+
+
+class SplitForm(_Labels):
+    text = TextAreaField("The second matter, in the resident's words", validators=[
+        DataRequired("Enter the second matter"),
+        Length(max=MAX_SPLIT_TEXT, message=f"The second matter must be {MAX_SPLIT_TEXT:,} characters or fewer")])
+    split_reason = TextAreaField("Reason (optional)", validators=[
+        Length(max=MAX_REASON, message=f"Reason must be {MAX_REASON:,} characters or fewer")])
