@@ -196,9 +196,10 @@ def _original_response_due(case: Case) -> date:
 # --- responding, escalating, closing --------------------------------------------------------
 
 def respond(db: Session, case: Case, contact: Contact, policy: Policy, *, outcome: str, reasons: str,
-            responder: str, at: datetime, actor: Actor, actions: str = "") -> None:
+            responder: str, at: datetime, actor: Actor, actions: str = "", letter: str = "") -> None:
     """Record the stage's response: an outcome with its reasons, and any actions promised
-    (the improvements reports list against upheld complaints)."""
+    (the improvements reports list against upheld complaints). `letter`, when written, is
+    the response's own words: the letter's body in place of the reasons."""
     _require(case.kind == "complaint" and case.stage_key is not None, "only a complaint has a stage response")
     assert case.stage_key is not None
     _require(case.state == CaseState.ACKNOWLEDGED,
@@ -219,11 +220,12 @@ def respond(db: Session, case: Case, contact: Contact, policy: Policy, *, outcom
     _set_deadline(case, None, None)
     record_event(db, case, "responded", actor.name, {
         "stage": case.stage_key, "outcome": outcome, "reasons": reasons.strip(), "responder": responder.strip(),
-        "actions": actions.strip(), "on_time": on_time, "final": final})
+        "actions": actions.strip(), "on_time": on_time, "final": final,
+        **({"letter": letter.strip()} if letter.strip() else {})})
     next_stage = policy.next_stage(case.stage_key)
     tell_complainant(db, case, contact, f"response:{case.stage_key}", "stage_response", {
         "stage": case.stage_key, "outcome": outcome, "reasons": reasons.strip(), "final": final,
-        "next_stage": next_stage})
+        "next_stage": next_stage, "letter": letter.strip()})
     if final:
         record_event(db, case, "ombudsman_signposted", actor.name, {"stage": case.stage_key})
 

@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from web import govuk
     from web.auth import auth
+    from web.cases import cases
     from web.feedback import feedback
     from web.forms import FEEDBACK_TYPES
     from web.health import health
@@ -55,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(feedback)
     app.register_blueprint(auth)
+    app.register_blueprint(cases)
     app.register_blueprint(health)
     app.register_blueprint(webhooks)
     app.register_blueprint(social_webhooks)
