@@ -46,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web.forms import FEEDBACK_TYPES
     from web.health import health
     from web.openapi import openapi
+    from web.operations import operations
     from web.procedure import procedure
     from web.social import social_webhooks
     from web.track import track
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(track)
     app.register_blueprint(procedure)
     app.register_blueprint(triage_review)
+    app.register_blueprint(operations)
     _register_assets(app)
     _register_security(app)
     _register_errors(app)
