@@ -358,6 +358,43 @@ def policy_check(profile: str, as_json: bool) -> None:
         click.echo(report_text(policy, code, findings))
 
 
+# --- reports ---------------------------------------------------------------------------
+
+
+@main.group("reports")
+def reports_group() -> None:
+    """The figures, themes and self-assessment the councils' reports need."""
+
+
+@reports_group.command("show")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (included), YYYY-MM-DD.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write every table as NAME.csv in this folder.")
+def reports_show(first: datetime, last: datetime, csv_dir: Path | None) -> None:
+    """Print every table of the report for the days FROM to TO (UK dates, both included)."""
+    from models.db import session
+    from models.policy import PolicyError, load_policy
+    from reports import csvout, report
+    from reports.period import PeriodError, custom
+
+    try:
+        policy, period = load_policy(settings().council_policy), custom(first.date(), last.date())
+    except (PolicyError, PeriodError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    with session() as db:
+        tables = [report.one_table(db, policy, period, name) for name in report.NAMES]
+    click.echo(f"{policy.council.name}: {period.label}")
+    for table in tables:
+        click.echo(f"\n{table.title}\n" + "\n".join(" | ".join("" if v is None else str(v) for v in row)
+                                                    for row in [table.columns, *table.rows]))
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for table in tables:
+            (csv_dir / f"{table.name}.csv").write_text(csvout.to_csv(table), encoding="utf-8", newline="")
+        click.echo(f"\n{len(tables)} CSV files written to {csv_dir}")
+
+
 # --- retention -------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web.openapi import openapi
     from web.operations import operations
     from web.procedure import procedure
+    from web.reports import reports
     from web.social import social_webhooks
     from web.track import track
     from web.triage_review import triage_review
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi)
     app.register_blueprint(track)
     app.register_blueprint(procedure)
+    app.register_blueprint(reports)
     app.register_blueprint(triage_review)
     app.register_blueprint(operations)
     _register_assets(app)

@@ -1,0 +1,90 @@
+"""Reports for complaints managers and administrators: the period picker, the HTML report,
+a CSV of every table and the printable annual report. Calls `reports`; holds no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from models.db import transaction
+from reports import csvout, pdf, report
+from reports.charts import draw
+from reports.period import PeriodError, Period, financial_year, parse
+from web.auth import ROLE_NAMES, current_staff, require_role
+from web.staff_forms import SignOutForm
+
+reports = Blueprint("reports", __name__, url_prefix="/staff/reports")
+ROLES = ("complaints_manager", "administrator")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+@reports.after_request
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"  # figures about people's complaints
+    return response
+
+
+def _fields() -> dict[str, str]:
+    return {key: value[:20] for key, value in request.args.items()}
+
+
+def _period_or_400() -> Period:
+    try:
+        return parse(_fields())
+    except PeriodError as error:
+        abort(400, str(error))
+
+
+@reports.get("")
+@require_role(*ROLES)
+def index():  # type: ignore[no-untyped-def]
+    fields, errors, built = _fields(), {}, None
+    if fields:
+        try:
+            period = parse(fields)
+        except PeriodError as error:
+            errors[error.field] = str(error)
+        else:
+            with transaction() as db:
+                built = report.build(db, current_app.config["POLICY"], period)
+    return render_template("staff/reports/index.html", staff=current_staff(), fields=fields, errors=errors,
+                           report=built, draw=draw, months=MONTHS, query=request.query_string.decode("ascii", "replace"),
+                           has_errors=bool(errors)), 400 if errors else 200
+
+
+@reports.get("/<name>.csv")
+@require_role(*ROLES)
+def table_csv(name: str) -> Response:
+    if name not in report.NAMES:
+        abort(404)
+    period = _period_or_400()
+    with transaction() as db:
+        table = report.one_table(db, current_app.config["POLICY"], period, name)
+    filename = f"{name}-{period.start.isoformat()}-to-{period.last_day.isoformat()}.csv"
+    return Response(csvout.to_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@reports.get("/annual.pdf")
+@require_role(*ROLES)
+def annual_pdf() -> Response:
+    """The annual report for a financial year (`year`), or for any period the form gives."""
+    fields = _fields()
+    try:
+        period = parse(fields) if "period" in fields else financial_year(int(fields.get("year", "").strip() or "x"))
+    except (PeriodError, ValueError) as error:
+        abort(400, str(error) if isinstance(error, PeriodError) else "Enter the year as a number, like 2026")
+    with transaction() as db:
+        built = report.build(db, current_app.config["POLICY"], period)
+    html = render_template("staff/reports/annual_pdf.html", report=built, draw=draw)
+    filename = f"annual-report-{period.start.isoformat()}-to-{period.last_day.isoformat()}.pdf"
+    return Response(pdf.html_to_pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@reports.context_processor
+def report_context() -> dict[str, Any]:
+    """The staff layout's needs (who is signed in, how to sign out) and the table names."""
+    return {"table_names": report.NAMES, "sign_out_form": SignOutForm, "role_names": ROLE_NAMES}
