@@ -18,8 +18,6 @@ from models.tracking import issue as issue_tracking_code
 from models.triage import TriageDecision
 
 SUMMARY_CHARS = 200
-
-
 REFERENCE_DIGITS = 6  # the id's digits in a reference, zero-padded; longer ids are written in full
 
 
