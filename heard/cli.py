@@ -591,14 +591,18 @@ def cases_extend(reference: str, new_due: datetime, reason: str, agreed: bool, b
 @click.option("--reasons", required=True, help="The reasons for the outcome, sent to the complainant.")
 @click.option("--actions", default="", help="Actions and service improvements promised.")
 @click.option("--responder", default=None, help="Who answers this stage (default: --by).")
+@click.option("--letter", "letter_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="A file (or - for standard input) with the written response: the letter's body.")
 @BY
-def cases_respond(reference: str, outcome: str, reasons: str, actions: str, responder: str | None, by: str) -> None:
+def cases_respond(reference: str, outcome: str, reasons: str, actions: str, responder: str | None,
+                  letter_file: Any, by: str) -> None:
     """Record the stage's response and send it to the complainant."""
     from models import lifecycle
 
+    letter = letter_file.read() if letter_file is not None else ""
     _step(reference, lambda db, case, contact, policy: lifecycle.respond(
         db, case, contact, policy, outcome=outcome, reasons=reasons, actions=actions, responder=responder or by,
-        at=_moment(None), actor=lifecycle.Actor(by)))
+        at=_moment(None), actor=lifecycle.Actor(by), letter=letter))
 
 
 @cases.command("escalate")

@@ -56,6 +56,8 @@ class Progress:
 
 def _state(case: Case) -> str:
     complaint = case.kind == "complaint"
+    if case.merged_into_id is not None:  # a duplicate: its matter goes on under the other reference
+        return "Joined with another case about the same matter. We will keep you updated under that case"
     return {
         CaseState.OPEN: "We have received it and will confirm the date you will hear from us",
         CaseState.ACKNOWLEDGED: "We are looking into your complaint" if complaint else "We are dealing with it",

@@ -387,17 +387,20 @@ def test_the_lifecycle_commands_do_each_step_and_explain_a_refusal(profile):
     ref = open_case(profile)
     cli = CliRunner()
 
-    def run(*args: str):  # type: ignore[no-untyped-def]
-        return cli.invoke(main, ["cases", *args])
+    def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+        return cli.invoke(main, ["cases", *args], input=stdin)
 
     assert run("acknowledge", ref, "--by", "Sam Officer").exit_code == 0
     assert run("assign", ref, "--to", "Sam Officer", "--by", "Manager").exit_code == 0
     refused = run("close", ref, "--by", "Sam Officer")
     assert refused.exit_code == 1 and "has not been answered" in refused.output
     done = run("respond", ref, "--outcome", "upheld", "--reasons", "The crew missed you.", "--actions", "Crew retrained",
-               "--by", "Sam Officer")
+               "--letter", "-", "--by", "Sam Officer", stdin="Dear Ann,\n\nWe are sorry: the crew missed your road.\n")
     assert done.exit_code == 0, done.output
     assert json.loads(done.output)["state"] == "responded" and json.loads(done.output)["queued"]
+    with transaction() as db:  # the written response is the letter the outbox sends
+        letter = db.get_one(Notification, json.loads(done.output)["queued"][0]).context["letter"]
+    assert letter == "Dear Ann,\n\nWe are sorry: the crew missed your road."
     assert run("note", ref, "Called to apologise", "--by", "Sam Officer").exit_code == 0
     shown = json.loads(run("show", ref, "--json").output)
     assert (shown["stage"], shown["state"], shown["outcome"], shown["assigned_to"]) == ("stage_1", "responded", "upheld", "Sam Officer")

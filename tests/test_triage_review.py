@@ -239,6 +239,9 @@ def test_a_duplicate_is_merged_into_the_case_it_repeats(officer):
         contact = db.scalar(select(Contact).where(Contact.reference == repeat))
         assert (contact.case_id, contact.state) == (target.id, "correspondence")  # in the owning team's history
     assert repeat not in queue_references(officer)
+    from models.progress import progress
+    shown = progress(duplicate, load_policy("huntingdonshire"))  # what tracking the duplicate's reference says
+    assert shown.state.startswith("Joined with another case") and shown.hear_by is None
 
 
 @pytest.mark.parametrize("into, message", [
