@@ -34,7 +34,7 @@ from models import Contact, RawMessage
 from models.db import engine, transaction
 from models.intake import ContactState
 from models.policy import Policy
-from models.records import REFERENCE_DIGITS, make_reference, reference_start
+from models.records import REFERENCE_DIGITS, reference_for, reference_start
 
 RAW = RawMessage.__table__
 CONTACTS = Contact.__table__
@@ -143,7 +143,7 @@ def _store_sqlite(received: Received, names: tuple[str, ...], parameters: dict[s
         if raw_id is None:
             return None  # a repeat delivery
         contact_id = db.scalar(insert_contact, {**parameters, "raw_message_id": raw_id})
-        reference = f"{parameters['reference_start']}{contact_id:0{REFERENCE_DIGITS}d}"
+        reference = reference_for(parameters["reference_start"], contact_id)
         row = db.execute(set_reference, {"contact_id": contact_id, "new_reference": reference}).one()
         if received.on_insert is not None:
             received.on_insert(db, db.get_one(Contact, contact_id))

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.cases import Case
 from models.intake import Contact, ContactState, RawMessage
-from models.lifecycle import Actor, LifecycleError, stage_number, tell_complainant
+from models.lifecycle import Actor, LifecycleError, tell_complainant
 from models.outbox import Notification, NotificationState
 from models.acknowledgement import PURPOSE, plan_acknowledgement, template_for
 from models.policy import CATEGORIES, EXCLUSIONS, SERVICE_AREAS, Policy
-from models.records import CaseState, make_reference, open_record, record_event
+from models.records import CaseState, make_reference, open_record, record_event, stage_number
 from models.triage import TriageDecision
 
 ACKNOWLEDGEMENT = PURPOSE

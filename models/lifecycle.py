@@ -29,7 +29,7 @@ from models.cases import Case
 from models.intake import Contact
 from models.outbox import Notification, NotificationState, reach
 from models.policy import INFORMAL, UK, Policy
-from models.records import CaseState, record_event
+from models.records import CaseState, record_event, stage_number, summarise
 
 
 class LifecycleError(ValueError):
@@ -65,12 +65,6 @@ def _require(condition: bool, message: str) -> None:
 
 def _set_deadline(case: Case, kind: str | None, due: date | None) -> None:
     case.deadline_kind, case.deadline_due = (kind, due) if due is not None else (None, None)
-
-
-def stage_number(key: str | None) -> int | None:
-    if key is None:
-        return None
-    return 0 if key == INFORMAL else int(key.removeprefix("stage_"))
 
 
 def _stage_events(case: Case, kind: str, stage_key: str) -> list[Any]:
@@ -320,7 +314,7 @@ def raise_complaint(db: Session, service_request: Case, contact: Contact, policy
         reference=f"{service_request.reference}-C", contact_id=contact.id, policy=policy.profile, kind="complaint",
         exclusion=None, stage=stage_number(stage), stage_key=stage, stage_requested_at=expressed_at,
         state=CaseState.OPEN, service_area=service_request.service_area, team=service_request.team,
-        urgent=service_request.urgent, summary=" ".join(contact.text.split())[:200], received_at=expressed_at,
+        urgent=service_request.urgent, summary=summarise(contact.text), received_at=expressed_at,
         acknowledgement_due=policy.stage_acknowledgement_due(stage, _day(expressed_at)),
         parent_case_id=service_request.id, representative=service_request.representative,
         adjustments=list(service_request.adjustments or []),

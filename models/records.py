@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.cases import Case, CaseEvent
 from models.intake import Contact, ContactState
-from models.policy import Policy
+from models.policy import INFORMAL, Policy
 from models.tracking import issue as issue_tracking_code
 from models.triage import TriageDecision
 
@@ -25,9 +25,25 @@ def reference_start(prefix: str, received_at: datetime) -> str:
     return f"{prefix}-{received_at.year}-"
 
 
+def reference_for(start: str, contact_id: int) -> str:
+    """The reference from its start ("HDC-2026-") and the contact's id."""
+    return f"{start}{contact_id:0{REFERENCE_DIGITS}d}"
+
+
 def make_reference(prefix: str, received_at: datetime, contact_id: int) -> str:
     """A human-readable reference such as HDC-2026-000123, unique because the id is."""
-    return f"{reference_start(prefix, received_at)}{contact_id:0{REFERENCE_DIGITS}d}"
+    return reference_for(reference_start(prefix, received_at), contact_id)
+
+
+def stage_number(key: str | None) -> int | None:
+    """The stage's number for reports: 0 for an informal stage, n for `stage_n`."""
+    if key is None:
+        return None
+    return 0 if key == INFORMAL else int(key.removeprefix("stage_"))
+
+
+def summarise(text: str) -> str:
+    return " ".join(text.split())[:SUMMARY_CHARS]
 
 
 class CaseState:
@@ -54,14 +70,14 @@ def open_record(db: Session, contact: Contact, decision: TriageDecision, policy:
         policy=policy.profile,
         kind=kind,
         exclusion=decision.exclusion,
-        stage=1 if kind == "complaint" else None,
+        stage=stage_number(policy.first_stage) if kind == "complaint" else None,
         stage_key=policy.first_stage if kind == "complaint" else None,
         stage_requested_at=contact.received_at if kind == "complaint" else None,
         state=CaseState.OPEN,
         service_area=decision.service_area,
         team=area.team,
         urgent=urgent,
-        summary=" ".join(contact.text.split())[:SUMMARY_CHARS],
+        summary=summarise(contact.text),
         received_at=contact.received_at,
         acknowledgement_due=None if contact.anonymous else policy.acknowledgement_due(kind, contact.received_at),
         needs_review=contact.anonymous and kind == "complaint",

@@ -34,7 +34,6 @@ KINDS = ("complaint", "compliment", "service_request", "comment", "excluded")
 KIND_LABELS = {"complaint": "Complaints", "compliment": "Compliments", "service_request": "Service requests",
                "comment": "Comments", "excluded": "Excluded matters"}
 CHANNEL_LABELS = {"web": "Web form", "email": "Email", "voice": "Phone", "sms": "Text message", "social": "Social media"}
-EXCLUSION_LABELS = EXCLUSION_NAMES
 OMBUDSMAN_OUTCOMES = {"upheld": "Upheld", "not_upheld": "Not upheld", "not_investigated": "Not investigated",
                       "premature": "Premature (sent back to the council)", "withdrawn": "Withdrawn"}
 IMPROVEMENTS_SHOWN = 100  # on the page and in the PDF; the CSV lists up to IMPROVEMENTS_LISTED
@@ -264,7 +263,7 @@ def excluded_and_refused(db: Session, policy: Policy, period: Period) -> Table:
     refused = _grouped(db, select(_detail("stage"), func.count()).join(Case, Case.id == CaseEvent.case_id)
                        .where(_events("responded", period), _detail("outcome") == "not_investigated")
                        .group_by(_detail("stage")))
-    rows = [("Excluded when received", EXCLUSION_LABELS[key], excluded.get(key, (0,))[0]) for key in EXCLUSIONS]
+    rows = [("Excluded when received", EXCLUSION_NAMES[key], excluded.get(key, (0,))[0]) for key in EXCLUSIONS]
     unknown = sum(n for key, (n,) in excluded.items() if key not in EXCLUSIONS)
     if unknown:
         rows.append(("Excluded when received", "No reason recorded", unknown))

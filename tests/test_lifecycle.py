@@ -193,6 +193,12 @@ def test_a_withdrawn_complaint_is_never_chased(profile):
         step(ref, escalate, day="2026-11-04")
 
 
+@pytest.mark.parametrize("profile", ["huntingdonshire", "hart", "lgsco-code"], indirect=True)
+def test_a_new_complaint_starts_at_the_profiles_first_stage_with_its_number(profile):
+    case = case_row(open_case(profile))  # an informal stage is offered, never imposed
+    assert (case.stage_key, case.stage) == (profile.first_stage, lifecycle.stage_number(profile.first_stage))
+
+
 def test_an_anonymous_complaint_is_flagged_for_review_not_acknowledged(profile):
     ref = open_case(profile, anonymous=True)
     case = case_row(ref)

@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
 from heard.queue import TRIAGE, enqueue_triage, queue, redis, triage_job_id
-from intake.store import NotStored, Received, make_reference, store
+from intake.store import NotStored, Received, store
+from models.records import make_reference
 from models import Contact, RawMessage
 from models.db import engine, transaction
 from models.policy import load_policy

@@ -97,6 +97,23 @@ def test_only_triage_officers_managers_and_administrators_see_triage(heard_env):
     assert signed_in("mo@example.gov.uk").get(f"/staff/triage/{reference}").status_code == 200
 
 
+@pytest.mark.parametrize("reference", ["HDC-2026-000001%00", "A" * 300, "%E2%80%AEHDC-2026-000001", "HDC%09-2026"])
+def test_hostile_references_are_not_found_on_every_triage_url(officer, reference):
+    contact_with_decision()
+    assert officer.get(f"/staff/triage/{reference}").status_code == 404
+    for action in ("decide", "merge", "split"):
+        assert officer.post(f"/staff/triage/{reference}/{action}", data={}).status_code in (400, 404)
+    with transaction() as db:
+        assert db.scalars(select(TriageDecision.decided_by)).all() == ["model:test@1"]
+
+
+def test_staff_pages_are_never_cached(officer):
+    reference = contact_with_decision()
+    for path in ("/staff/triage", f"/staff/triage/{reference}", "/staff/cases"):
+        assert officer.get(path).headers["Cache-Control"] == "no-store", path
+    assert "no-store" not in officer.get("/how-we-handle-complaints").headers.get("Cache-Control", "")
+
+
 def test_an_unknown_contact_is_not_found(officer):
     assert officer.get("/staff/triage/HDC-2026-999999").status_code == 404
     reference = contact_with_decision()

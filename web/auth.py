@@ -25,6 +25,7 @@ from models.db import transaction
 from models.staff import LOCKOUT, MAX_FAILED_SIGN_INS, StaffUser, authenticate, can_see_area, has_role
 from web import ratelimit
 from web.staff_forms import SignInForm, SignOutForm
+from web.staff_requests import stale_form
 
 log = logging.getLogger(__name__)
 auth = Blueprint("auth", __name__, url_prefix="/staff")
@@ -43,10 +44,12 @@ ROLE_NAMES = {
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-@auth.after_request
+@auth.after_app_request
 def no_store(response):  # type: ignore[no-untyped-def]
-    """Staff pages hold personal data: no browser or proxy may keep a copy."""
-    response.headers["Cache-Control"] = "no-store"
+    """Staff pages hold personal data: no browser or proxy may keep a copy of any page under
+    /staff, whichever blueprint served it."""
+    if request.path == "/staff" or request.path.startswith("/staff/"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -157,7 +160,7 @@ def sign_in_submit():  # type: ignore[no-untyped-def]
 @auth.post("/sign-out")
 def sign_out():  # type: ignore[no-untyped-def]
     if not SignOutForm().validate_on_submit():
-        abort(400, "Your session has expired or the form was not sent from this site. Nothing was changed")
+        stale_form()
     session.clear()
     return redirect(url_for("auth.sign_in", signed_out=1), code=303)
 

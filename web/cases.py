@@ -27,17 +27,16 @@ from models.policy import UK, Policy
 from models.staff import StaffUser, can_see_area, has_role
 from models.team_queue import days_left, team_queue
 from notify.render import long_date
-from web.auth import current_staff, no_store, require_area, require_role
+from web.auth import current_staff, require_area, require_role
 from web.case_forms import FORMS, CaseForm, DateParts, EscalateForm, RespondForm
 from web.govuk import form_error_list
+from web.staff_requests import page_number, reference_or_404, stale_form
 
 cases = Blueprint("cases", __name__, url_prefix="/staff/cases")
-cases.after_request(no_store)
 
 
 # Who works cases (every step, notes included); every staff role may read those it can see.
 CASEWORKERS = ("service_team", "complaints_manager")
-MAX_REFERENCE = 32  # cases.reference
 
 
 def _policy() -> Policy:
@@ -54,12 +53,6 @@ def _staff() -> StaffUser:
     return user
 
 
-def _reference_or_404(reference: str) -> str:
-    if len(reference) > MAX_REFERENCE or not reference.isascii() or not reference.isprintable():
-        abort(404)
-    return reference
-
-
 # --- the queue ---------------------------------------------------------------------------------
 
 @cases.get("")
@@ -72,10 +65,8 @@ def queue() -> str:
         if chosen not in policy.service_areas:
             abort(404)
         require_area(user, chosen)
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and len(page) < 7 else 1
     with transaction() as db:
-        found = team_queue(db, policy, [chosen] if chosen else visible, today=_today(), page=number)
+        found = team_queue(db, policy, [chosen] if chosen else visible, today=_today(), page=page_number())
     return render_template("staff/cases/queue.html", staff=user, queue=found, visible=visible, chosen=chosen,
                            every_area=len(visible) == len(policy.service_areas))
 
@@ -106,7 +97,7 @@ def _case_page(reference: str, *, failed: tuple[str, CaseForm] | None = None, re
                status: int = 200) -> tuple[str, int]:
     user, policy = _staff(), _policy()
     with transaction() as db:
-        record = case_record(db, _reference_or_404(reference), policy)
+        record = case_record(db, reference_or_404(reference), policy)
         if record is None:
             abort(404)
         require_area(user, record.case.service_area)
@@ -196,7 +187,7 @@ def act_on(reference: str, action: str) -> Response | tuple[str, int]:
     if action not in FORMS:
         abort(404)
     with transaction() as db:
-        area = db.scalar(select(Case.service_area).where(Case.reference == _reference_or_404(reference)))
+        area = db.scalar(select(Case.service_area).where(Case.reference == reference_or_404(reference)))
     if area is None:
         abort(404)
     require_area(user, area)
@@ -205,7 +196,7 @@ def act_on(reference: str, action: str) -> Response | tuple[str, int]:
         form.outcome.choices = [(key, outcome.label) for key, outcome in _policy().outcomes.items()]
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, "Your session has expired or the form was not sent from this site. Nothing was changed")
+            stale_form()
         return _case_page(reference, failed=(action, form), status=400)
     step = _step(action, form, Actor(user.name[:100]))
     if step is None:

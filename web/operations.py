@@ -8,18 +8,13 @@ from flask_wtf import FlaskForm
 
 from heard.operations import OperationError, database, discard, queues, retry
 from web.auth import current_staff, require_role
+from web.staff_requests import stale_form
 
 operations = Blueprint("operations", __name__, url_prefix="/staff/operations")
 
 
 class JobActionForm(FlaskForm):
     """Nothing but the CSRF token: the job is named in the URL."""
-
-
-@operations.after_request
-def no_store(response):  # type: ignore[no-untyped-def]
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @operations.get("")
@@ -31,7 +26,7 @@ def overview():  # type: ignore[no-untyped-def]
 
 def _act(action, queue_name: str, job_id: str, done: str):  # type: ignore[no-untyped-def]
     if not JobActionForm().validate_on_submit():
-        abort(400, "Your session has expired or the form was not sent from this site. Nothing was changed")
+        stale_form()
     try:
         action(queue_name, job_id)
     except OperationError as error:

@@ -3,6 +3,7 @@ a CSV of every table and the printable annual report. Calls `reports`; holds no 
 
 from __future__ import annotations
 
+import calendar
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -11,19 +12,11 @@ from models.db import transaction
 from reports import csvout, pdf, report
 from reports.charts import draw
 from reports.period import PeriodError, Period, financial_year, parse
-from web.auth import ROLE_NAMES, current_staff, require_role
-from web.staff_forms import SignOutForm
+from web.auth import current_staff, require_role
 
 reports = Blueprint("reports", __name__, url_prefix="/staff/reports")
 ROLES = ("complaints_manager", "administrator")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-
-
-@reports.after_request
-def no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"  # figures about people's complaints
-    return response
+MONTHS = tuple(calendar.month_name[1:])
 
 
 def _fields() -> dict[str, str]:
@@ -86,5 +79,5 @@ def annual_pdf() -> Response:
 
 @reports.context_processor
 def report_context() -> dict[str, Any]:
-    """The staff layout's needs (who is signed in, how to sign out) and the table names."""
-    return {"table_names": report.NAMES, "sign_out_form": SignOutForm, "role_names": ROLE_NAMES}
+    """The report's table names (the staff layout's own needs come from web.auth)."""
+    return {"table_names": report.NAMES}

@@ -18,17 +18,12 @@ from models.intake import Channel
 from models.lifecycle import LifecycleError, UnknownReference
 from models.triage_queue import Filters, awaiting_review, review
 from web.auth import current_staff, require_role
+from web.staff_requests import page_number, reference_or_404, stale_form
 from web.triage_forms import CATEGORY_NAMES, EXCLUSION_NAMES, DecideForm, MergeForm, SplitForm
 
 triage_review = Blueprint("triage_review", __name__, url_prefix="/staff/triage")
 
 OFFICERS = ("triage_officer", "complaints_manager", "administrator")
-
-
-@triage_review.after_request
-def no_store(response):  # type: ignore[no-untyped-def]
-    response.headers["Cache-Control"] = "no-store"  # residents' words and details
-    return response
 
 
 @triage_review.app_context_processor
@@ -51,17 +46,12 @@ def _filters() -> Filters:
                    service_area=known("service_area", dict(_area_choices())))
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
-
-
 @triage_review.get("")
 @require_role(*OFFICERS)
 def queue():  # type: ignore[no-untyped-def]
     filters = _filters()
     with transaction() as db:
-        page = awaiting_review(db, filters, _page())
+        page = awaiting_review(db, filters, page_number())
     return render_template("staff/triage/queue.html", staff=current_staff(), page=page, filters=filters,
                            channels=[c.value for c in Channel], categories=CATEGORY_NAMES,
                            areas=dict(_area_choices()), exclusions=EXCLUSION_NAMES)
@@ -87,7 +77,7 @@ def _blank_forms(current: Any) -> Forms:
 def _contact_page(reference: str, submitted: Any = None, problem: str | None = None,
                   status: int = 200) -> tuple[str, int]:
     with transaction() as db:
-        found = review(db, reference)
+        found = review(db, reference_or_404(reference))
         if found is None:
             abort(404)
         raw = found.contact.raw_message
@@ -124,10 +114,10 @@ def _act(reference: str, form: Any, step: Any, done: str) -> Any:
     the page again with the problem. POST-redirect-GET on success."""
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
-            abort(400, "Your session has expired or the form was not sent from this site. Nothing was changed")
+            stale_form()
         return _contact_page(reference, form, status=400)
     try:
-        outcome = run_review(reference, step)
+        outcome = run_review(reference_or_404(reference), step)
     except UnknownReference:
         abort(404)
     except LifecycleError as error:
