@@ -1,5 +1,10 @@
-"""A second reader for category and service area: TF-IDF over words and word pairs with
-logistic regression (scikit-learn).
+"""A second reader for category, service area and urgency: TF-IDF over words, word pairs
+and the letters inside words, with logistic regression (scikit-learn).
+
+The letter sequences (2 to 5 characters within each word, scikit-learn's `char_wb`) let it
+read what the word model cannot: misspellings, speech-recognition slips ("counts a tax"),
+run-together and inflected words. On the dev split they added about one point of
+service-area accuracy and half a point of category macro-F1 to this model alone.
 
 The spaCy bag-of-words classifiers and this model make different mistakes, so their
 averaged probabilities are right more often than either alone: in 5-fold cross-validation
@@ -15,24 +20,79 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack
 
 from triage.labels import CATEGORIES, SERVICE_AREAS
 
-GROUP_LABELS = {"category": CATEGORIES, "service_area": SERVICE_AREAS}
+GROUP_LABELS = {"category": CATEGORIES, "service_area": SERVICE_AREAS, "urgent": ("yes", "no")}
 SPACY_WEIGHT = 0.5  # the spaCy classifier's share of the blend, chosen by that cross-validation
+C = 30.0  # inverse regularisation strength, chosen on dev
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+CHARS = (2, 5)  # letter sequence lengths
+CHAR_MIN_DF = 2  # a letter sequence seen in one training contact only is noise
 
 
 def terms(text: str) -> list[str]:
     """Words and adjacent word pairs, as scikit-learn's TfidfVectorizer(ngram_range=(1, 2)) makes them."""
     words = TOKEN.findall(text.lower())
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def char_terms(text: str) -> list[str]:
+    """Letter sequences inside each space-padded word, as TfidfVectorizer(analyzer="char_wb",
+    ngram_range=CHARS) makes them: a word shorter than a length gives itself once."""
+    grams = []
+    low, high = CHARS
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One TF-IDF transform: its terms' columns and inverse document frequencies."""
+
+    columns: dict[str, int]
+    idf: np.ndarray
+
+    def transform(self, texts: Sequence[str], analyse: Callable[[str], list[str]]) -> csr_matrix:
+        """Sublinear TF-IDF, L2-normalised per text: one sparse row per text."""
+        indptr, columns, counts = [0], [], []
+        vocabulary = self.columns
+        for text in texts:
+            # Counted as strings first, so each distinct term is looked up once in the large
+            # vocabulary (most of this loop's time); first-seen order as before.
+            found = Counter(analyse(text))
+            for column, count in zip(map(vocabulary.get, found), found.values()):
+                if column is not None:  # terms the model never saw are dropped
+                    columns.append(column)
+                    counts.append(count)
+            indptr.append(len(columns))
+        return _tfidf(np.asarray(columns, dtype=np.int64), np.asarray(counts, dtype=np.float64), indptr, self.idf)
+
+
+def _tfidf(columns: np.ndarray, counts: np.ndarray, indptr: list[int], idf: np.ndarray) -> csr_matrix:
+    """Rows of sublinear TF-IDF, each L2-normalised, from each row's term columns and counts."""
+    data = (1.0 + np.log(counts)) * idf[columns]
+    lengths = np.diff(indptr)
+    if data.size:
+        # A zero on the end, so that a row without terms at the end of the batch (which
+        # starts at data.size) is a valid index; its norm is replaced by 1 below.
+        norms = np.sqrt(np.add.reduceat(np.append(data * data, 0.0), indptr[:-1]))
+        norms = np.where((lengths > 0) & (norms > 0), norms, 1.0)
+        data /= np.repeat(norms, lengths)
+    return csr_matrix((data, columns, np.asarray(indptr)), shape=(len(indptr) - 1, len(idf)))
 
 
 @dataclass(frozen=True)
@@ -44,13 +104,54 @@ class Head:
     intercept: np.ndarray
 
 
+class CharVocabulary:
+    """The letter-sequence TF-IDF transform. A word's sequences are found once and kept as
+    columns, so a contact costs one lookup per word instead of some twenty per word."""
+
+    CACHED_WORDS = 200_000  # enough for every word a council's contacts use; bounds memory
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._columns: dict[str, np.ndarray] = {}
+
+    @property
+    def columns(self) -> dict[str, int]:
+        return self.vocabulary.columns
+
+    @property
+    def idf(self) -> np.ndarray:
+        return self.vocabulary.idf
+
+    def _word(self, word: str) -> np.ndarray:
+        found = self._columns.get(word)
+        if found is None:
+            lookup = self.vocabulary.columns.get
+            found = np.fromiter((c for c in map(lookup, char_terms(word)) if c is not None), dtype=np.int64)
+            if len(self._columns) < self.CACHED_WORDS:
+                self._columns[word] = found
+        return found
+
+    def transform(self, texts: Sequence[str]) -> csr_matrix:
+        """What `Vocabulary.transform(texts, char_terms)` gives, summed word by word."""
+        indptr, columns, counts = [0], [], []
+        empty = np.zeros(0, dtype=np.int64)
+        for text in texts:
+            words = [self._word(word) for word in text.lower().split()]
+            found, times = np.unique(np.concatenate(words) if words else empty, return_counts=True)
+            columns.append(found)
+            counts.append(times)
+            indptr.append(indptr[-1] + len(found))
+        return _tfidf(np.concatenate(columns) if columns else empty,
+                      np.concatenate(counts).astype(np.float64) if counts else np.zeros(0), indptr, self.idf)
+
+
 @dataclass(frozen=True)
 class Lexical:
     """Scoring reimplements scikit-learn's transform in a few lines of numpy and scipy (a
     test checks they agree), because importing scikit-learn adds about 70 MB to every worker."""
 
-    vocabulary: dict[str, int]
-    idf: np.ndarray
+    words: Vocabulary
+    chars: CharVocabulary
     heads: dict[str, Head]
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]:
@@ -72,43 +173,29 @@ class Lexical:
         return per_group
 
     def _features(self, texts: Sequence[str]) -> csr_matrix:
-        """Sublinear TF-IDF, L2-normalised per text: one sparse row per text."""
-        indptr, columns, counts = [0], [], []
-        vocabulary = self.vocabulary
-        for text in texts:
-            # Counted as strings first, so each distinct term is looked up once in the large
-            # vocabulary (most of this loop's time); first-seen order as before.
-            found = Counter(terms(text))
-            for column, count in zip(map(vocabulary.get, found), found.values()):
-                if column is not None:  # terms the model never saw are dropped
-                    columns.append(column)
-                    counts.append(count)
-            indptr.append(len(columns))
-        column_array = np.asarray(columns, dtype=np.int64)
-        data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[column_array]
-        lengths = np.diff(indptr)
-        if data.size:
-            norms = np.sqrt(np.add.reduceat(data * data, indptr[:-1]))
-            norms = np.where((lengths > 0) & (norms > 0), norms, 1.0)
-            data /= np.repeat(norms, lengths)
-        return csr_matrix((data, column_array, np.asarray(indptr)), shape=(len(texts), len(self.idf)))
+        """The word and letter-sequence TF-IDF rows side by side, each normalised on its own."""
+        return hstack([self.words.transform(texts, terms), self.chars.transform(texts)], format="csr")
 
 
 def fit(texts: Sequence[str], targets: dict[str, Sequence[str]]) -> Lexical:
     from sklearn.feature_extraction.text import TfidfVectorizer  # training only: heavy to import
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-    features = vectorizer.fit_transform(texts)
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHARS, sublinear_tf=True, min_df=CHAR_MIN_DF)
+    features = hstack([words.fit_transform(texts), chars.fit_transform(texts)], format="csr")
     heads = {}
     for group, labels in targets.items():
-        regression = LogisticRegression(max_iter=2000, C=10.0).fit(features, list(labels))
+        regression = LogisticRegression(max_iter=3000, C=C).fit(features, list(labels))
         coef, intercept = regression.coef_, regression.intercept_
         if len(regression.classes_) == 2:  # scikit-learn keeps one row for two classes: sigmoid(z)
             coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
         heads[group] = Head([str(label) for label in regression.classes_], coef, intercept)
-    vocabulary = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
-    return Lexical(vocabulary, vectorizer.idf_, heads)
+    return Lexical(_vocabulary(words), CharVocabulary(_vocabulary(chars)), heads)
+
+
+def _vocabulary(vectorizer: Any) -> Vocabulary:
+    return Vocabulary({term: int(index) for term, index in vectorizer.vocabulary_.items()}, vectorizer.idf_)
 
 
 def blend(spacy_scores: dict[str, float], lexical: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -123,8 +210,9 @@ def blend(spacy_scores: dict[str, float], lexical: dict[str, dict[str, float]]) 
 
 def save(lexical: Lexical, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "vocabulary.json").write_text(json.dumps(lexical.vocabulary, sort_keys=True, ensure_ascii=False))
-    arrays = {"idf": lexical.idf}
+    (directory / "vocabulary.json").write_text(json.dumps(
+        {"words": lexical.words.columns, "chars": lexical.chars.columns}, sort_keys=True, ensure_ascii=False))
+    arrays = {"words_idf": lexical.words.idf, "chars_idf": lexical.chars.idf}
     for group, head in lexical.heads.items():
         arrays[f"{group}_coef"], arrays[f"{group}_intercept"] = head.coef, head.intercept
     np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
@@ -132,9 +220,10 @@ def save(lexical: Lexical, directory: Path) -> None:
 
 
 def load(directory: Path) -> Lexical:
-    vocabulary = json.loads((directory / "vocabulary.json").read_text())
+    vocabularies = json.loads((directory / "vocabulary.json").read_text())
     labels = json.loads((directory / "labels.json").read_text())
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
         heads = {group: Head(names, arrays[f"{group}_coef"], arrays[f"{group}_intercept"]) for group, names in labels.items()}
-        idf = arrays["idf"]
-    return Lexical(vocabulary, idf, heads)
+        words = Vocabulary(vocabularies["words"], arrays["words_idf"])
+        chars = CharVocabulary(Vocabulary(vocabularies["chars"], arrays["chars_idf"]))
+    return Lexical(words, chars, heads)
