@@ -103,6 +103,13 @@ def test_hostile_and_broken_input_gets_a_result_never_an_exception(text):
         assert any("no readable words" in s for s in result.signals)
 
 
+def test_a_batch_may_end_with_a_contact_of_no_words():
+    """The lexical model's rows are built for a whole batch; a wordless last row must not
+    break the batch (it once raised IndexError)."""
+    results = list(classify_many([contact("My green bin was not emptied on Tuesday"), contact("🙂🙂🗑️"), contact("!!")]))
+    assert [r.needs_review for r in results[1:]] == [True, True] and results[0].category in CATEGORIES
+
+
 def test_the_length_read_is_bounded():
     long = "My bin was missed. " + "x" * (MAX_CHARS * 3) + " PCN HU12345678 appeal"
     reading = triage_model.read(None, long, RECEIVED)
@@ -117,7 +124,11 @@ def test_the_length_read_is_bounded():
      "The two kids next door have been left alone in the flat since Tuesday",
      "I've been evicted today and I'm sleeping in my car tonight",
      "My mum is 89 and has had no heating for three days, it is freezing",
-     "There's a strong smell of gas in the stairwell of the block"],
+     "There's a strong smell of gas in the stairwell of the block",
+     "not ate since wed legs gone. nobody comes now",
+     "He reads all my post and I'm not allowed my own bank card, is there a safe way to contact me",
+     "One of the drivers keeps following me home after my shift",
+     "sorry i couldn't keep going. thank you for being kind"],
 )
 def test_risks_to_life_are_flagged_urgent(text):
     result = classify(contact(text))
@@ -128,7 +139,10 @@ def test_risks_to_life_are_flagged_urgent(text):
     "text",
     ["This queue is killing me, 40 minutes on hold", "I'm dying to know when the new pool opens",
      "I could murder a coffee after that council meeting", "The pool was freezing this morning, brr",
-     "My wife will kill me if the bin sits there another fortnight"],
+     "My wife will kill me if the bin sits there another fortnight",
+     "I am following up my email of last week about the garden waste renewal",
+     "Residents are not allowed to park in the bays outside the leisure centre after 6",
+     "The verge team keep cutting the grass too short outside number 4"],
 )
 def test_figures_of_speech_are_not_urgent(text):
     assert not find(URGENT, text.lower())
@@ -179,17 +193,23 @@ def test_the_lexical_model_scores_exactly_as_scikit_learn_would():
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    from scipy.sparse import hstack
+
     from triage import lexical
     from triage.text import readable
 
     splits = by_split(load())
     train = [readable(e.subject, e.text).lower() for e in splits["train"][:400]]
     areas = [e.service_area for e in splits["train"][:400]]
-    held_out = [readable(e.subject, e.text).lower() for e in splits["dev"][:60]] + ["", "!!", "x", "bin " * 500, "Ŵ ŷ caerdydd bin"]
+    held_out = ([readable(e.subject, e.text).lower() for e in splits["dev"][:60]]
+                + ["", "!!", "x", "bin " * 500, "Ŵ ŷ caerdydd bin", "a\tb  c\n\nbinbag", "🙂"])
     ours = lexical.fit(train, {"service_area": areas}).predict(held_out)
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-    regression = LogisticRegression(max_iter=2000, C=10.0).fit(vectorizer.fit_transform(train), areas)
-    for row, mine in zip(regression.predict_proba(vectorizer.transform(held_out)), ours):
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=lexical.CHARS, sublinear_tf=True, min_df=lexical.CHAR_MIN_DF)
+    features = hstack([words.fit_transform(train), chars.fit_transform(train)], format="csr")
+    regression = LogisticRegression(max_iter=3000, C=lexical.C).fit(features, areas)
+    unseen = hstack([words.transform(held_out), chars.transform(held_out)], format="csr")
+    for row, mine in zip(regression.predict_proba(unseen), ours):
         assert [mine["service_area"][label] for label in regression.classes_] == pytest.approx(list(row), abs=1e-9)
 
 
@@ -200,6 +220,7 @@ def test_the_saved_model_holds_no_pickles():
     from triage.pipeline import model_path
 
     lexical = load_model().lexical
-    assert lexical.vocabulary and lexical.idf.dtype == np.float64
+    assert lexical.words.columns and lexical.chars.columns
+    assert lexical.words.idf.dtype == lexical.chars.idf.dtype == np.float64
     with np.load(model_path() / "lexical" / "weights.npz", allow_pickle=False) as arrays:
         assert all(arrays[name].dtype != object for name in arrays.files)

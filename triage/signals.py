@@ -96,11 +96,14 @@ _NO_HEAT = (r"\b(?:no (?:heating|heat|hot water|water|power|electric(?:ity)?)|wa
             r"boiler (?:has )?(?:broken|packed up|gone|stopped|turned off|off)|turned the (?:boiler|heating|water|power) off|"
             r"heating (?:has )?(?:broken|failed|not working|off)|\d{1,2} degrees|minus \d+|-\d+ tonight|freezing (?:cold )?(?:flat|house|home)|"
             r"heating'?s? (?:been )?(?:broken|off|gone)|no (?:working )?(?:toilet|cold water|electric|gas)|(?:meter|electric|power) (?:has )?(?:ran|run) out|"
-            r"standpipe (?:has been |is )?broken|in bed (?:in|with) (?:her|his|my|all) (?:coat|clothes)|sat in (?:his|her) coat|so cold|frost)\b")
+            r"standpipe (?:has been |is )?broken|(?:choose|choosing|chose) between (?:the )?(?:gas|heating|electric|eating|food)|"
+            r"(?:can'?t|cannot|couldn'?t) afford (?:to )?(?:heat|the heating|the gas|the electric)|in (?:their|her|his) hats in bed|"
+            r"(?:whole )?(?:block|building|flat|house)'?s? (?:been )?(?:off|without heat\w*) since|in bed (?:in|with) (?:her|his|my|all) (?:coat|clothes)|sat in (?:his|her) coat|so cold|frost)\b")
 _VULNERABLE = (r"\b(?:elderly|pensioner|baby|newborn|infant|toddler|disabled|oxygen|dialysis|terminal|cancer|chemo\w*|frail|copd|diabetic|"
                r"vulnerable|\d{2} ?(?:years? old|yr old|year-old)|(?:she'?s|he'?s|is|aged|in (?:their|his|her)) (?:8|9)\d'?s?|"
                r"ninety|eighty|dementia|confused|pregnant|seriously ill|wheelchair|"
-               r"\d{1,2} (?:months?|weeks?|days?) old|monitor|ventilator|insulin|kidney|stroke|carer|asthma|eighty|seventy|\d{2}s\b)\b")
+               r"\d{1,2} (?:months?|weeks?|days?) old|monitor|ventilator|insulin|kidney|stroke|carer|asthma|seventy|\d{2}s\b|"
+               r"premature|prem babies|born (?:\w+ ){0,2}early)\b")
 
 # Safeguarding: any one of these makes a contact urgent, whatever else it is.
 URGENT: tuple[Rule, ...] = (
@@ -116,7 +119,14 @@ URGENT: tuple[Rule, ...] = (
           r"won'?t (?:be around|be here|need (?:the|my) (?:flat|house|home)) (?:much )?long(?:er)?|not (?:be )?around long enough|"
           r"(?:put|putting) my affairs in order|(?:no ?one|nobody) would (?:notice|care|miss)|driv(?:e|ing) (?:it|the car|myself) into|"
           r"nothing left in me|my last hope|crisis team|feels? (?:so )?hopeless|thoughts i haven'?t had|a burden to (?:everyone|everybody|my family)|"
-          r"i'?m going to break|can'?t do this any ?more)\b"),
+          r"i'?m going to break|can'?t do this any ?more|"
+          r"(?:been|started|keep|i'?m|i'?ve been) cutting (?:again|myself|my (?:arms?|legs?))|disappear for good|"
+          r"(?:no|not any|isn'?t any) point (?:in )?(?:carrying on|going on|living|being here)|"
+          r"sorry i (?:couldn'?t|could not|can'?t) (?:keep going|go on|carry on|hold on)|so (?:nobody|no ?one|no-one) (?:has|will have) to (?:deal with|sort)|"
+          r"want to be with (?:her|him|them) (?:again|now|that'?s all)|won'?t be here to see|"
+          r"said (?:all )?my goodbyes|bye every(?:one|body)|checking out for good|(?:didn'?t|did not) think i'?d (?:still )?be (?:here|around|alive)|"
+          r"not sure i will be(?: here| around)?\b|(?:tablets|pills) (?:all )?counted out|(?:i'?m|i am) (?:still )?not in a good way|"
+          r"only thing (?:that'?s |that is |that )?(?:keeping|keeps|kept) me going|last (?:email|message|letter) you'?ll (?:ever )?(?:get|have|hear))\b"),
     _rule("threat", "reports a threat or act of violence",
           r"\b(?:threaten\w* (?:to )?(?:kill|hurt|stab|burn|attack|beat|harm|smash)|(?:going|gonna) to (?:kill|hurt|stab|attack|harm|batter) (?:me|him|her|them|us|you|someone|staff)|"
           r"(?:will|i'?ll|gonna|going to) (?:stab|smash|batter|burn|knife) (?:me|him|her|them|you|your|his|her|someone|in)\b|"
@@ -128,6 +138,8 @@ URGENT: tuple[Rule, ...] = (
           r"smash(?:ed|ing)? (?:\w+ ){0,3}(?:face|head|door)(?: in)?|smashed the glass on|shoot(?: up)?|hammer|"
           r"wait for (?:her|him|me) after|followed (?:me|her|him|them|two|my)|stalk\w*|black eye|bleeding|bruis\w*|"
           r"(?:scared|frightened|terrified|afraid) to (?:go out|go home|go back|leave|go to)|not safe (?:at home|to go)|fear for (?:my|our|her|his|their) (?:life|lives|safety)|"
+          r"(?:keeps?|kept|been|is|he'?s|she'?s|they'?re|started) following (?:me|her|him|us|them|my)|"
+          r"what (?:he'?s|she'?s|they'?re|he is|she is|they are) (?:going|gonna) (?:to )?do to (?:me|her|him|us)|"
           r"hand on (?:her|my|his) (?:knee|leg)|touched (?:her|me|him)|filming (?:through|in|the|children|kids)|kept prisoner|help me in capitals)\b"),
     _rule("domestic_abuse", "mentions domestic abuse",
           r"\b(?:domestic (?:abuse|violence)|(?:partner|husband|wife|boyfriend|girlfriend|ex|stepdad|stepfather|dad|father|he|she)(?:'s| is)? (?:hits?|hit me|hit her|hit him|beats?|beat me|is violent|violent|attacked|hurt me|hurts? (?:me|her|him)|controls everything)|"
@@ -136,7 +148,12 @@ URGENT: tuple[Rule, ...] = (
           r"(?:partner|husband|wife|boyfriend|girlfriend|ex)(?:[- ]\w+)? (?:has been |was |is |had been )?(?:hitting|violent|controlling)|"
           r"(?:because of|from) (?:his|her) violence|pushed me (?:down|over|into|against)|non[- ]molestation|injunction|restraining order|(?:thrown|threw|kicked) (?:her|him|me) out|"
           r"(?:can'?t|cannot) go (?:home|back)|(?:he|she)'?s come back|take the kids|(?:ex|husband|partner)(?:'s| has)? found (?:me|us|where)|(?:gave|given|sent) (?:him|her) my (?:new )?address|"
-          r"has (?:my|our) (?:new )?address|will find (?:me|us)|cuckooing|groom\w*|exploit\w*|older man)\b"),
+          r"has (?:my|our) (?:new )?address|will find (?:me|us)|cuckooing|groom\w*|exploit\w*|older man|"
+          r"(?:not|never) allowed (?:my own|to (?:see|go out|have|leave|work|speak))|won'?t let me (?:have|see|go|out|leave|work)|"
+          r"(?:he|she) (?:sees|reads|checks|opens|goes through) (?:every|all|each) (?:of )?(?:my |the )?(?:emails?|post|letters?|messages|texts)|"
+          r"(?:gets?|goes) (?:angry|mad|violent|nasty) (?:when|if) (?:he|she) (?:sees|finds|reads)|"
+          r"(?:driv\w+|comes?|turn\w*) (?:round|past|up)\b[^.|]{0,30}\bto (?:check|see) (?:where|when|who|if)|"
+          r"(?:a )?safe (?:way|address|number|time) to (?:contact|reach|write to|call) me|no way to tell you safely)\b"),
     _rule("child_at_risk", "a child may be at risk",
           r"\b(?:(?:child|children|kids?|baby|babies|toddler|little ones?|boy|girl)s? (?:(?:have been|has been|are|is|were|was|been) )?(?:left )?(?:alone|on (?:their|his|her) own|unsupervised|unattended)|"
           r"on their own in the (?:flat|house)|child (?:at risk|protection|neglect)|safeguarding|(?:being|is|are) neglected|(?:hitting|beating|screaming at) (?:the|their|a) (?:child|kids?|baby)|"
@@ -162,7 +179,8 @@ URGENT: tuple[Rule, ...] = (
           r"spark(?:ing|ed|s)|electrocut\w*|smoke alarm|fire alarm|fire exit\w*|on fire|carbon monoxide|"
           r"(?:about to|going to|could|might) (?:collapse|come down|fall (?:down|on|off))|could (?:go|come down) (?:any|at any)|dangerous (?:structure|building|wall|tree)|"
           r"(?:wall|roof|ceiling|chimney|stack|tree|branch|fence|scaffold\w*|hoarding|shop front)[^.|]{0,80}\b(?:collapsing|falling (?:down|off|over)|leaning (?:right |badly )?over|swaying|bulging|rocking|tilting|hanging (?:off|by|over)|coming down|creaking)|"
-          r"load[- ]bearing|propped up|sheer drop|manhole (?:cover )?(?:missing|open|off)|(?:used )?needles? (?:and|n|&) syringes?|syringes?|used needles?|needles? (?:in|on|left|lying)|uncapped|"
+          r"load[- ]bearing|wires?\b[^.|]{0,40}\b(?:buzz\w*|tangled)|gas (?:bottle|cylinder|canister)s?\b[^.|]{0,60}\b(?:hiss\w*|leak\w*|smell\w*)|hissing|"
+          r"needles? (?:all over|everywhere|scattered|in the (?:sand|grass|play))|propped up|sheer drop|manhole (?:cover )?(?:missing|open|off)|(?:used )?needles? (?:and|n|&) syringes?|syringes?|used needles?|needles? (?:in|on|left|lying)|uncapped|"
           r"flames|smoulder\w*|set fire|on fire|fire\b[^.|]{0,30}\bspread\w*|spreading to|wires? (?:down|hanging|exposed)|(?:fizz|flicker)\w* (?:n|and) (?:fizz|flicker)\w*|"
           r"(?:water|leak\w*)\b[^.|]{0,30}\bthr(?:ough|u) (?:the )?light|open hole|(?:drain|manhole) cover\b[^.|]{0,20}\bmissing|missing (?:drain|manhole) cover|"
           r"crush at|barriers? (?:are |is )?bending|(?:bricks?|glass|debris|poles?|branch(?:es)?|panels?|balcony|stones?|tiles?)\b[^.|]{0,50}\b(?:falling|dropping|coming down|hanging off|given way|swinging)|"
@@ -177,7 +195,9 @@ URGENT: tuple[Rule, ...] = (
           r"milk'?s? (?:is )?(?:still )?on the step|on the floor (?:since|for)|(?:couldn'?t|can'?t|cannot) (?:lift|get) (?:her|him) (?:out|up)|"
           r"(?:had|has had) (?:two|2|three|3|several|a few) falls|fallen twice|falls? (?:this|last) (?:week|month)|run out of (?:his|her|my|their) (?:insulin|tablets|medication|meds)|"
           r"no food (?:since|for|in)|not much food|(?:not|haven'?t|hasn'?t) been eating|can'?t get up|stuck in bed|"
-          r"pull ?cord|in (?:his|her) pyjamas|doesn'?t know what day|not responding much|unresponsive|can barely (?:talk|breathe)|isn'?t moving|"
+          r"(?:not|haven'?t|hasn'?t|has not|have not) (?:ate|eaten) (?:since|for|in)|legs (?:have )?(?:gone|given (?:up|out|way))|"
+          r"(?:nobody|no ?one|no-one) (?:comes|visits|calls) (?:now|any ?more)|pull ?cord|(?:not|hasn'?t|has not|never) come home|"
+          r"(?:her|his|their) phone'?s? (?:off|dead|going straight to)|in (?:his|her) pyjamas|doesn'?t know what day|not responding much|unresponsive|can barely (?:talk|breathe)|isn'?t moving|"
           r"(?:called|rang|ringing|phoned) 999|999 (?:called|rung)|refusing to let anyone in|not coping|isn'?t coping|below (?:zero|freezing)|minus (?:\d+|two|three|four|five))\b"),
 )
 
