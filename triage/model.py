@@ -2,7 +2,8 @@
 
 Trained here from `triage/data/`, reproducibly (fixed seeds, single thread). The fired
 rule signals and the time-limit reading are given to it as feature words, so the model
-learns how much each signal counts instead of a person guessing weights.
+learns how much each signal counts instead of a person guessing weights; the
+safeguarding rules are the exception (see `Reading.features`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from triage.scoring import Scorer
 from triage.signals import AREAS, SIGNALS, URGENT, Hit, find, find_urgent
 from triage.text import readable
 
-VERSION = "3"  # bump when the features or architecture change
+VERSION = "4"  # bump when the features or architecture change
 GROUPS: dict[str, tuple[str, ...]] = {
     "category": CATEGORIES,
     "exclusion": (*EXCLUSIONS, "none"),
@@ -58,9 +59,10 @@ class Reading:
     limit: TimeLimit
 
     def features(self) -> str:
-        """The words the model reads: the contact, then one word per fired rule."""
+        """The words the model reads: the contact, then one word per fired rule. The
+        safeguarding rules are left out: the urgent classifier is a second net for what
+        they miss, so it must learn the words of risk, not lean on the rules' own verdict."""
         words = [f"sig_{hit.rule}" for hit in self.signals]
-        words += [f"risk_{hit.rule}" for hit in self.urgent]
         words += [f"area_{hit.rule}" for hit in self.areas]
         if self.limit.over_limit:
             words.append("sig_over_12_months")
@@ -130,7 +132,8 @@ class Trained:
 def fit_lexical(examples: Sequence[Example]) -> lexical_model.Lexical:
     readings = [read(e.subject, e.text, e.received_at) for e in examples]
     return lexical_model.fit([r.text for r in readings], {
-        "category": [e.category for e in examples], "service_area": [e.service_area for e in examples]})
+        "category": [e.category for e in examples], "service_area": [e.service_area for e in examples],
+        "urgent": ["yes" if e.urgent else "no" for e in examples]})
 
 
 def _examples(nlp: Language, examples: Sequence[Example]) -> dict[str, list[SpacyExample]]:
