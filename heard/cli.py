@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from heard.config import PROJECT_ROOT, embedded_redis_socket, settings, var_dir
+from heard.config import PROJECT_ROOT, WEB_THREADS, embedded_redis_socket, settings, var_dir
 
 
 def _setup_logging() -> None:
@@ -50,7 +50,7 @@ def web(workers: int) -> None:
     port = os.environ.get("PORT", "5000")
     os.execvp(sys.executable, [
         sys.executable, "-m", "gunicorn", "web.wsgi:app",
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(WEB_THREADS),
         "--worker-class", "gthread", "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ])
 

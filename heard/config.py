@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEB_THREADS = 4  # request threads per `heard web` worker; each holds one database connection
 
 
 def var_dir() -> Path:

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heard.config import settings
@@ -61,6 +62,29 @@ def _sessionmaker(url: str) -> sessionmaker[Session]:
 
 def session() -> Session:
     return _sessionmaker(normalise_url(settings().database_url))()
+
+
+def warm_pool(connections: int, tables: tuple[str, ...] = ("contacts", "raw_messages")) -> bool:
+    """Open `connections` pooled connections now, each having read `tables` once.
+
+    A pool opens connections only when a request finds none free, and a new PostgreSQL
+    session reads the catalogue on its first use of a table, so without this the first
+    busy moment after a server starts pays for both: webhook answers of 65 to 175 ms were
+    seen. False (and nothing opened) when the database is not ready: the server must
+    still start, and /healthz says what is wrong."""
+    opened = []
+    try:
+        for _ in range(connections):
+            connection = engine().connect()
+            opened.append(connection)
+            for table in tables:
+                connection.execute(text(f"SELECT 1 FROM {table} WHERE false"))
+        return True
+    except SQLAlchemyError:
+        return False
+    finally:
+        for connection in opened:
+            connection.close()
 
 
 @contextmanager

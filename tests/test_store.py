@@ -243,3 +243,20 @@ def test_stored_timestamps_are_utc(heard_env):
     local = datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=1)))
     store(received(received_at=local), POLICY)
     assert contacts()[0].received_at == local and contacts()[0].received_at.utcoffset() == timedelta(0)
+
+
+def test_the_pool_is_warmed_before_the_first_busy_moment(heard_env):
+    """`heard web` workers open a connection per request thread at start, each having read
+    the intake tables, so the first concurrent requests do not pay for it."""
+    from models.db import engine, warm_pool
+
+    engine().dispose()
+    assert warm_pool(3)
+    assert engine().pool.checkedin() >= 3  # open and waiting, not closed again
+
+
+def test_warming_a_database_that_is_not_ready_fails_quietly(heard_env):
+    """The server must still start (and /healthz say why) when the database is not migrated."""
+    from models.db import warm_pool
+
+    assert warm_pool(2, tables=("no_such_table",)) is False
