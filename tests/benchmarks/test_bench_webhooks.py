@@ -8,6 +8,10 @@ one at a time first give the service time with no queueing, to read the load fig
 Heard's side is the signed Twilio SMS webhook, each request a new text: verified, stored
 with its contact in one transaction, triage queued on Redis, then answered.
 
+On PostgreSQL every answer waits for its commit's WAL flush, so the run also reads
+PostgreSQL's own counters: WAL bytes and flushes per request, and whether a checkpoint
+was writing, whose writes share the disk with that flush.
+
 Latency on a shared machine says as much about the neighbours as about the server, so the
 run also prints the CPU time the server's processes spent per request under the load (read
 from /proc, so it excludes the database, Redis and the load generator), the load average
@@ -28,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from twilio.request_validator import RequestValidator
 
 from heard.config import PROJECT_ROOT
@@ -136,6 +140,31 @@ def _measure(url: str, count: int, master: int) -> tuple[Run, Run]:
     return serial, Run(steady.latencies_ms, steady.statuses, steady.achieved, cpu_ms)
 
 
+@dataclass(frozen=True)
+class WalCounters:
+    """PostgreSQL's WAL and checkpoint counters at one moment."""
+
+    wal_bytes: int
+    flushes: int
+    checkpoints: int
+    checkpoint_writing: bool
+
+
+def _wal_counters() -> WalCounters:
+    with transaction() as db:
+        wal_bytes, flushes = db.execute(text("SELECT wal_bytes, wal_sync FROM pg_stat_wal")).one()
+        checkpoints = db.scalar(text("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"))
+        writing = db.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'checkpointer' "
+                                 "AND wait_event IN ('CheckpointWriteDelay', 'DataFileSync', 'DataFileWrite')"))
+    return WalCounters(int(wal_bytes), int(flushes), int(checkpoints), bool(writing))
+
+
+def _wal_line(before: WalCounters, after: WalCounters, count: int) -> str:
+    writing = "yes" if before.checkpoint_writing or after.checkpoint_writing or after.checkpoints > before.checkpoints else "no"
+    return (f" PostgreSQL under the load: {(after.wal_bytes - before.wal_bytes) / count / 1024:.1f} kB of WAL and "
+            f"{(after.flushes - before.flushes) / count:.2f} WAL flushes per request; checkpoint writing during the run: {writing}")
+
+
 def _booted(log: str) -> int:
     return len(re.findall(r"Booting worker with pid", log))
 
@@ -169,7 +198,10 @@ def test_webhook_latency_at_a_steady_rate(heard_env, tmp_path: Path):
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
+        postgres = heard_env.name == "services"
+        wal_before = _wal_counters() if postgres else None
         heard_serial, heard = _measure(url, count, web.popen.pid)  # `heard web` execs gunicorn in place
+        wal_after = _wal_counters() if postgres else None
     finally:
         web.kill(signal.SIGTERM)
     load_after = os.getloadavg()
@@ -189,3 +221,5 @@ def test_webhook_latency_at_a_steady_rate(heard_env, tmp_path: Path):
     print(f" open loop at {RATE} requests/s for {SECONDS} s ({count} requests):")
     print(baseline.line("baseline: bare Flask endpoint"))
     print(heard.line("heard: signed Twilio SMS webhook"))
+    if wal_before and wal_after:
+        print(_wal_line(wal_before, wal_after, WARM_UP + count))
