@@ -115,7 +115,7 @@ URGENT: tuple[Rule, ...] = (
           r"(?:standing|stood|sat|sitting) (?:right )?on the edge|on the edge of (?:the )?(?:roof|bridge|top deck|multi|car park)|not safe (?:from|with) myself|"
           r"wants? to die|want(?:ed)? to be dead|take (?:all )?(?:his|her|my|their) (?:pills|tablets)|what i'?(?:ll| will|d| would) do to myself|"
           r"do something (?:stupid|silly) to myself|before i do something stupid|(?:can'?t|cannot) (?:do|take|cope with|face) (?:this|it|any of it) any ?more|"
-          r"done with (?:it all|everything|life)|what'?s the point (?:any ?more|of (?:anything|it all|living|going on))|"
+          r"done with (?:it all|everything|life)|what'?s the point (?:any ?more|of (?:anything|it all|any of it|living|going on))|"
           r"won'?t (?:be around|be here|need (?:the|my) (?:flat|house|home)) (?:much )?long(?:er)?|not (?:be )?around long enough|"
           r"(?:put|putting) my affairs in order|(?:no ?one|nobody) would (?:notice|care|miss)|driv(?:e|ing) (?:it|the car|myself) into|"
           r"nothing left in me|my last hope|crisis team|feels? (?:so )?hopeless|thoughts i haven'?t had|a burden to (?:everyone|everybody|my family)|"
@@ -126,7 +126,8 @@ URGENT: tuple[Rule, ...] = (
           r"want to be with (?:her|him|them) (?:again|now|that'?s all)|won'?t be here to see|"
           r"said (?:all )?my goodbyes|bye every(?:one|body)|checking out for good|(?:didn'?t|did not) think i'?d (?:still )?be (?:here|around|alive)|"
           r"not sure i will be(?: here| around)?\b|(?:tablets|pills) (?:all )?counted out|(?:i'?m|i am) (?:still )?not in a good way|"
-          r"only thing (?:that'?s |that is |that )?(?:keeping|keeps|kept) me going|last (?:email|message|letter) you'?ll (?:ever )?(?:get|have|hear))\b"),
+          r"only thing (?:that'?s |that is |that )?(?:keeping|keeps|kept) me going|given (?:most |all )?(?:of )?my (?:things|stuff|belongings) away|"
+          r"(?:tablets|pills) (?:saved|stored|stockpiled)|(?:all )?planned for tonight|last (?:email|message|letter) you'?ll (?:ever )?(?:get|have|hear))\b"),
     _rule("threat", "reports a threat or act of violence",
           r"\b(?:threaten\w* (?:to )?(?:kill|hurt|stab|burn|attack|beat|harm|smash)|(?:going|gonna) to (?:kill|hurt|stab|attack|harm|batter) (?:me|him|her|them|us|you|someone|staff)|"
           r"(?:will|i'?ll|gonna|going to) (?:stab|smash|batter|burn|knife) (?:me|him|her|them|you|your|his|her|someone|in)\b|"
@@ -150,13 +151,14 @@ URGENT: tuple[Rule, ...] = (
           r"(?:can'?t|cannot) go (?:home|back)|(?:he|she)'?s come back|take the kids|(?:ex|husband|partner)(?:'s| has)? found (?:me|us|where)|(?:gave|given|sent) (?:him|her) my (?:new )?address|"
           r"has (?:my|our) (?:new )?address|will find (?:me|us)|cuckooing|groom\w*|exploit\w*|older man|"
           r"(?:not|never) allowed (?:my own|to (?:see|go out|have|leave|work|speak))|won'?t let me (?:have|see|go|out|leave|work)|"
-          r"(?:he|she) (?:sees|reads|checks|opens|goes through) (?:every|all|each) (?:of )?(?:my |the )?(?:emails?|post|letters?|messages|texts)|"
+          r"(?:he|she) (?:sees|reads|checks|opens|goes through) (?:every|all|each) (?:of )?(?:my |the )?(?:emails?|post|letters?|messages|texts|penny|calls?|receipts?)|"
+          r"(?:he|she)(?:'?s| has) got (?:my|all my) (?:passport|bank|cards?|money|phone|documents|id)\b|(?:he|she) (?:only )?lets me (?:go|out)|someone who isn'?t (?:him|her)|"
           r"(?:gets?|goes) (?:angry|mad|violent|nasty) (?:when|if) (?:he|she) (?:sees|finds|reads)|"
           r"(?:driv\w+|comes?|turn\w*) (?:round|past|up)\b[^.|]{0,30}\bto (?:check|see) (?:where|when|who|if)|"
           r"(?:a )?safe (?:way|address|number|time) to (?:contact|reach|write to|call) me|no way to tell you safely)\b"),
     _rule("child_at_risk", "a child may be at risk",
           r"\b(?:(?:child|children|kids?|baby|babies|toddler|little ones?|boy|girl)s? (?:(?:have been|has been|are|is|were|was|been) )?(?:left )?(?:alone|on (?:their|his|her) own|unsupervised|unattended)|"
-          r"on their own in the (?:flat|house)|child (?:at risk|protection|neglect)|safeguarding|(?:being|is|are) neglected|(?:hitting|beating|screaming at) (?:the|their|a) (?:child|kids?|baby)|"
+          r"on their own in the (?:flat|house)|no adults? (?:anywhere|around|with (?:it|them|him|her))|child (?:at risk|protection|neglect)|safeguarding|(?:being|is|are) neglected|(?:hitting|beating|screaming at) (?:the|their|a) (?:child|kids?|baby)|"
           r"(?:child|kid|boy|girl) (?:gets?|got|will get|could get) (?:killed|hurt|hit|run over)|kids (?:are )?(?:climbing|playing) on (?:them|it)|"
           r"i'?m (?:1[3-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b|kicked out at (?:1[3-7]|fifteen|sixteen|seventeen)|"
           r"(?:little|young|small) (?:boy|girl|one|lad|child|kid)s?\b[^.|]{0,60}\b(?:on (?:his|her|their) own|alone|wandering|crying|can'?t find)|"
@@ -179,7 +181,8 @@ URGENT: tuple[Rule, ...] = (
           r"spark(?:ing|ed|s)|electrocut\w*|smoke alarm|fire alarm|fire exit\w*|on fire|carbon monoxide|"
           r"(?:about to|going to|could|might) (?:collapse|come down|fall (?:down|on|off))|could (?:go|come down) (?:any|at any)|dangerous (?:structure|building|wall|tree)|"
           r"(?:wall|roof|ceiling|chimney|stack|tree|branch|fence|scaffold\w*|hoarding|shop front)[^.|]{0,80}\b(?:collapsing|falling (?:down|off|over)|leaning (?:right |badly )?over|swaying|bulging|rocking|tilting|hanging (?:off|by|over)|coming down|creaking)|"
-          r"load[- ]bearing|wires?\b[^.|]{0,40}\b(?:buzz\w*|tangled)|gas (?:bottle|cylinder|canister)s?\b[^.|]{0,60}\b(?:hiss\w*|leak\w*|smell\w*)|hissing|"
+          r"load[- ]bearing|wires?\b[^.|]{0,40}\b(?:buzz\w*|tangled)|gas (?:bottle|cylinder|canister)s?\b[^.|]{0,60}\b(?:hiss\w*|leak\w*|smell\w*|fire|pile|burning)|"
+          r"went for (?:my|a|the|her|his|their) (?:little \w+|son|daughter|child|kid|girl|boy|baby|grandchild)|hissing|"
           r"needles? (?:all over|everywhere|scattered|in the (?:sand|grass|play))|propped up|sheer drop|manhole (?:cover )?(?:missing|open|off)|(?:used )?needles? (?:and|n|&) syringes?|syringes?|used needles?|needles? (?:in|on|left|lying)|uncapped|"
           r"flames|smoulder\w*|set fire|on fire|fire\b[^.|]{0,30}\bspread\w*|spreading to|wires? (?:down|hanging|exposed)|(?:fizz|flicker)\w* (?:n|and) (?:fizz|flicker)\w*|"
           r"(?:water|leak\w*)\b[^.|]{0,30}\bthr(?:ough|u) (?:the )?light|open hole|(?:drain|manhole) cover\b[^.|]{0,20}\bmissing|missing (?:drain|manhole) cover|"
@@ -196,7 +199,8 @@ URGENT: tuple[Rule, ...] = (
           r"(?:had|has had) (?:two|2|three|3|several|a few) falls|fallen twice|falls? (?:this|last) (?:week|month)|run out of (?:his|her|my|their) (?:insulin|tablets|medication|meds)|"
           r"no food (?:since|for|in)|not much food|(?:not|haven'?t|hasn'?t) been eating|can'?t get up|stuck in bed|"
           r"(?:not|haven'?t|hasn'?t|has not|have not) (?:ate|eaten) (?:since|for|in)|legs (?:have )?(?:gone|given (?:up|out|way))|"
-          r"(?:nobody|no ?one|no-one) (?:comes|visits|calls) (?:now|any ?more)|pull ?cord|(?:not|hasn'?t|has not|never) come home|"
+          r"(?:nobody|no ?one|no-one) (?:comes|visits|calls) (?:now|any ?more)|(?:hardly|barely) eat(?:ing|s)?\b|stopped taking (?:my|his|her|their) (?:tablets|medication|meds|insulin)|"
+          r"(?:she|he|mum|dad|nan|gran|grandad) was (?:lying )?on the floor|pull ?cord|(?:not|hasn'?t|has not|never) come home|"
           r"(?:her|his|their) phone'?s? (?:off|dead|going straight to)|in (?:his|her) pyjamas|doesn'?t know what day|not responding much|unresponsive|can barely (?:talk|breathe)|isn'?t moving|"
           r"(?:called|rang|ringing|phoned) 999|999 (?:called|rung)|refusing to let anyone in|not coping|isn'?t coping|below (?:zero|freezing)|minus (?:\d+|two|three|four|five))\b"),
 )
