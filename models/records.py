@@ -54,8 +54,11 @@ class CaseState:
     WITHDRAWN = "withdrawn"
 
 
+ACTOR_CHARS = CaseEvent.__table__.c.actor.type.length  # a longer name is cut, not refused
+
+
 def record_event(db: Session, case: Case, kind: str, actor: str, detail: dict[str, Any] | None = None) -> CaseEvent:
-    event = CaseEvent(case=case, kind=kind, actor=actor, detail=detail or {}, at=utcnow())
+    event = CaseEvent(case=case, kind=kind, actor=actor[:ACTOR_CHARS], detail=detail or {}, at=utcnow())
     db.add(event)
     return event
 

@@ -239,6 +239,23 @@ def test_what_residents_wrote_is_shown_as_text_and_email_html_is_sanitised(offic
 # --- merge and split ---------------------------------------------------------------------
 
 
+def test_control_characters_are_dropped_and_a_long_officer_name_is_cut(heard_env):
+    """PostgreSQL refuses a NUL, and the case history keeps 100 characters of a name: neither
+    may turn a correction into a server error."""
+    staff("long@example.gov.uk", ["triage_officer"], name="Tara " + "Triage" * 30)  # 185 of the account's 200
+    client = signed_in("long@example.gov.uk")
+    reference = contact_with_decision()
+    assert decide(client, reference, category="complaint", reason="wrong\x00 kind\x07").status_code == 303
+    with transaction() as db:
+        latest = db.scalars(select(TriageDecision).order_by(TriageDecision.id.desc())).first()
+    assert latest is not None and latest.reason == "wrong kind"
+    with transaction() as db:
+        actors = db.scalars(select(CaseEvent.actor).where(CaseEvent.case_id == case_of(reference).id)).all()
+    assert actors and max(len(actor) for actor in actors) <= 100 and actors[-1].startswith("Tara Triage")
+    refused = merge(client, reference, "HDC\x00-2026-1")
+    assert refused.status_code == 400 and "no case HDC-2026-1" in refused.get_data(as_text=True)
+
+
 def merge(client: FlaskClient, reference: str, into: str, reason: str = ""):  # type: ignore[no-untyped-def]
     return client.post(f"/staff/triage/{reference}/merge", data={
         "merge-csrf_token": token(client, reference, "merge"), "merge-into": into, "merge-merge_reason": reason})

@@ -48,8 +48,9 @@ def _printable(value: str | None) -> str | None:
     return "".join(c for c in value if c in "\n\t" or (c.isprintable() or c == "\r"))
 
 
-class CaseForm(FlaskForm):
-    """Every text field drops control characters before it is validated or stored."""
+class StaffForm(FlaskForm):
+    """A staff screen's form: every text field drops control characters before it is
+    validated or stored. Every staff form derives from it."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
@@ -59,25 +60,25 @@ class CaseForm(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
-class AcknowledgeForm(CaseForm):
+class AcknowledgeForm(StaffForm):
     channel = StringField("How the person was told", validators=[
         DataRequired("Say how the person was told"), Length(max=50, message="Keep it to 50 characters or fewer")])
 
 
-class AssignForm(CaseForm):
+class AssignForm(StaffForm):
     to = StringField("Officer's name", validators=[
         DataRequired("Enter the name of the officer who will investigate"),
         Length(max=NAME, message=f"The name must be {NAME} characters or fewer")])
 
 
-class ExtendForm(CaseForm, DateParts):
+class ExtendForm(StaffForm, DateParts):
     reason = TextAreaField("Why more time is needed", validators=[
         DataRequired("Say why more time is needed; the complainant is told"),
         Length(max=TEXT, message=f"The reason must be {TEXT:,} characters or fewer")])
     agreed = BooleanField("The complainant agreed to the new date")
 
 
-class RespondForm(CaseForm):
+class RespondForm(StaffForm):
     outcome = RadioField("Outcome", choices=[], validators=[DataRequired("Choose the outcome")])
     reasons = TextAreaField("Reasons for the outcome", validators=[
         Length(max=TEXT, message=f"The reasons must be {TEXT:,} characters or fewer")])
@@ -90,26 +91,26 @@ class RespondForm(CaseForm):
         Length(max=LETTER, message=f"The response must be {LETTER:,} characters or fewer")])
 
 
-class EscalateForm(CaseForm, DateParts):
+class EscalateForm(StaffForm, DateParts):
     """The day the complainant asked for the next stage: its clock starts there."""
 
 
-class CloseForm(CaseForm):
+class CloseForm(StaffForm):
     note = TextAreaField("Note (optional)", validators=[
         Optional(), Length(max=TEXT, message=f"The note must be {TEXT:,} characters or fewer")])
 
 
-class WithdrawForm(CaseForm):
+class WithdrawForm(StaffForm):
     reason = TextAreaField("Reason (optional)", validators=[
         Optional(), Length(max=TEXT, message=f"The reason must be {TEXT:,} characters or fewer")])
 
 
-class NoteForm(CaseForm):
+class NoteForm(StaffForm):
     text = TextAreaField("Note", validators=[
         DataRequired("Write the note"), Length(max=TEXT, message=f"The note must be {TEXT:,} characters or fewer")])
 
 
-FORMS: dict[str, type[CaseForm]] = {
+FORMS: dict[str, type[StaffForm]] = {
     "acknowledge": AcknowledgeForm, "assign": AssignForm, "extend": ExtendForm, "respond": RespondForm,
     "escalate": EscalateForm, "close": CloseForm, "withdraw": WithdrawForm, "note": NoteForm,
 }

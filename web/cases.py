@@ -28,7 +28,7 @@ from models.staff import StaffUser, can_see_area, has_role
 from models.team_queue import days_left, team_queue
 from notify.render import long_date
 from web.auth import current_staff, require_area, require_role
-from web.case_forms import FORMS, CaseForm, DateParts, EscalateForm, RespondForm
+from web.case_forms import FORMS, StaffForm, DateParts, EscalateForm, RespondForm
 from web.govuk import form_error_list
 from web.staff_requests import page_number, reference_or_404, stale_form
 
@@ -73,9 +73,9 @@ def queue() -> str:
 
 # --- the case page -----------------------------------------------------------------------------
 
-def _forms(user: StaffUser, case: Case, failed: tuple[str, CaseForm] | None) -> dict[str, CaseForm]:
+def _forms(user: StaffUser, case: Case, failed: tuple[str, StaffForm] | None) -> dict[str, StaffForm]:
     """A fresh form for each action, or the one just sent back with what was typed."""
-    forms: dict[str, CaseForm] = {}
+    forms: dict[str, StaffForm] = {}
     for name, form_class in FORMS.items():
         if failed is not None and failed[0] == name:
             forms[name] = failed[1]
@@ -93,7 +93,7 @@ def _forms(user: StaffUser, case: Case, failed: tuple[str, CaseForm] | None) -> 
     return forms
 
 
-def _case_page(reference: str, *, failed: tuple[str, CaseForm] | None = None, refused: str | None = None,
+def _case_page(reference: str, *, failed: tuple[str, StaffForm] | None = None, refused: str | None = None,
                status: int = 200) -> tuple[str, int]:
     user, policy = _staff(), _policy()
     with transaction() as db:
@@ -198,7 +198,7 @@ def act_on(reference: str, action: str) -> Response | tuple[str, int]:
         if form.csrf_token.errors:
             stale_form()
         return _case_page(reference, failed=(action, form), status=400)
-    step = _step(action, form, Actor(user.name[:100]))
+    step = _step(action, form, Actor(user.name))
     if step is None:
         assert isinstance(form, DateParts)
         return _case_page(reference, failed=(action, form), status=400)

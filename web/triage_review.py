@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from heard.casework import review as run_review
 from intake.mail import display_html
@@ -19,20 +19,11 @@ from models.lifecycle import LifecycleError, UnknownReference
 from models.triage_queue import Filters, awaiting_review, review
 from web.auth import current_staff, require_role
 from web.staff_requests import page_number, reference_or_404, stale_form
-from web.triage_forms import CATEGORY_NAMES, EXCLUSION_NAMES, DecideForm, MergeForm, SplitForm
+from web.triage_forms import CATEGORY_NAMES, EXCLUSION_NAMES, DecideForm, MergeForm, SplitForm, area_choices
 
 triage_review = Blueprint("triage_review", __name__, url_prefix="/staff/triage")
 
 OFFICERS = ("triage_officer", "complaints_manager", "administrator")
-
-
-@triage_review.app_context_processor
-def case_links() -> dict[str, Any]:
-    return {"case_url": lambda reference: url_for("cases.case_page", reference=reference)}
-
-
-def _area_choices() -> list[tuple[str, str]]:
-    return [(key, area.label) for key, area in current_app.config["POLICY"].service_areas.items()]
 
 
 def _filters() -> Filters:
@@ -43,7 +34,7 @@ def _filters() -> Filters:
 
     return Filters(channel=known("channel", {c.value for c in Channel}),
                    category=known("category", CATEGORY_NAMES),
-                   service_area=known("service_area", dict(_area_choices())))
+                   service_area=known("service_area", dict(area_choices())))
 
 
 @triage_review.get("")
@@ -54,7 +45,7 @@ def queue():  # type: ignore[no-untyped-def]
         page = awaiting_review(db, filters, page_number())
     return render_template("staff/triage/queue.html", staff=current_staff(), page=page, filters=filters,
                            channels=[c.value for c in Channel], categories=CATEGORY_NAMES,
-                           areas=dict(_area_choices()), exclusions=EXCLUSION_NAMES)
+                           areas=dict(area_choices()), exclusions=EXCLUSION_NAMES)
 
 
 Forms = tuple[DecideForm, MergeForm, SplitForm]
@@ -65,8 +56,6 @@ def _blank_forms(current: Any) -> Forms:
     confirming it is one click."""
     decide_form = DecideForm(prefix="decide", formdata=None)
     split_form = SplitForm(prefix="split", formdata=None)
-    for form in (decide_form, split_form):
-        form.service_area.choices = _area_choices()
     if current is not None:
         decide_form.category.data = current.category
         decide_form.exclusion.data = current.exclusion or ""
@@ -80,8 +69,9 @@ def _contact_page(reference: str, submitted: Any = None, problem: str | None = N
         found = review(db, reference_or_404(reference))
         if found is None:
             abort(404)
-        raw = found.contact.raw_message
-        html = display_html(raw.body) if found.contact.channel == "email" and raw is not None else None
+        # Only an email's own HTML is shown; other channels' raw bodies are not loaded.
+        raw = found.contact.raw_message if found.contact.channel == "email" else None
+        html = display_html(raw.body) if raw is not None else None
         db.expunge_all()
     forms = tuple(submitted if submitted is not None and type(f) is type(submitted) else f
                   for f in _blank_forms(found.current))
@@ -89,7 +79,7 @@ def _contact_page(reference: str, submitted: Any = None, problem: str | None = N
     return render_template(
         "staff/triage/contact.html", staff=current_staff(), review=found, original_html=html,
         decide_form=decide_form, merge_form=merge_form, split_form=split_form, problem=problem,
-        categories=CATEGORY_NAMES, exclusions=EXCLUSION_NAMES, areas=dict(_area_choices()),
+        categories=CATEGORY_NAMES, exclusions=EXCLUSION_NAMES, areas=dict(area_choices()),
     ), status
 
 
@@ -130,7 +120,6 @@ def _act(reference: str, form: Any, step: Any, done: str) -> Any:
 @require_role(*OFFICERS)
 def decide_submit(reference: str):  # type: ignore[no-untyped-def]
     form = DecideForm(prefix="decide")
-    form.service_area.choices = _area_choices()
     return _act(reference, form, lambda db, contact, policy: decide(
         db, contact, policy, _labels(form), reason=form.reason.data or "", officer=_officer()),
         "{reference}: decision recorded")
@@ -149,7 +138,6 @@ def merge_submit(reference: str):  # type: ignore[no-untyped-def]
 @require_role(*OFFICERS)
 def split_submit(reference: str):  # type: ignore[no-untyped-def]
     form = SplitForm(prefix="split")
-    form.service_area.choices = _area_choices()
     return _act(reference, form, lambda db, contact, policy: split(
         db, contact, policy, _labels(form), text=form.text.data or "", reason=form.split_reason.data or "",
         officer=_officer()), "{reference}: second matter opened as {outcome}")
