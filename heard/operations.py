@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Worker
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.results import Result
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -97,8 +98,11 @@ def queues(*, details: bool = False) -> Queues:
         for name in QUEUES:
             q = queue(name)
             registry = FailedJobRegistry(queue=q)
-            depths.append(QueueDepth(name, q.count, StartedJobRegistry(queue=q).count,
-                                     ScheduledJobRegistry(queue=q).count, registry.count))
+            # get_job_count(cleanup=False): `.count` cleans the registry up first, moving
+            # abandoned jobs about, and a health probe must only read.
+            depths.append(QueueDepth(name, q.count, StartedJobRegistry(queue=q).get_job_count(cleanup=False),
+                                     ScheduledJobRegistry(queue=q).get_job_count(cleanup=False),
+                                     registry.get_job_count(cleanup=False)))
             if details:
                 ids = registry.get_job_ids(0, FAILED_SHOWN - 1)
                 failed += [_failed(job, name) for job in Job.fetch_many(ids, connection=redis()) if job is not None]
@@ -123,29 +127,31 @@ class OperationError(ValueError):
     """An operation that cannot be done; the message says why."""
 
 
-def _failed_job(queue_name: str, job_id: str) -> tuple[FailedJobRegistry, Job]:
+def _on_failed_job(queue_name: str, job_id: str, action: Callable[[FailedJobRegistry, Job], object]) -> None:
+    """Run `action` on a job still in a queue's failed list; every way it cannot be done,
+    Redis being away included, is an OperationError that says why."""
     if queue_name not in QUEUES:
         raise OperationError(f"no queue {queue_name[:40]!r}")
-    registry = FailedJobRegistry(queue=queue(queue_name))
-    if job_id not in registry.get_job_ids():
-        raise OperationError("that job is no longer in the failed list: it may have been retried already")
     try:
-        return registry, Job.fetch(job_id, connection=redis())
-    except NoSuchJobError as exc:
-        raise OperationError("that job has expired") from exc
+        registry = FailedJobRegistry(queue=queue(queue_name))
+        if job_id not in registry:  # one ZSCORE, not the whole list
+            raise OperationError("that job is no longer in the failed list: it may have been retried already")
+        action(registry, Job.fetch(job_id, connection=redis()))
+    except (NoSuchJobError, InvalidJobOperation) as exc:
+        raise OperationError("that job is no longer in the failed list: it may have been retried already") from exc
+    except RedisError as exc:
+        raise OperationError(f"Redis cannot be reached ({exc.__class__.__name__}); nothing was changed") from exc
 
 
 def retry(queue_name: str, job_id: str) -> None:
     """Put a failed job back on its queue."""
-    registry, _job = _failed_job(queue_name, job_id)
-    registry.requeue(job_id)
+    _on_failed_job(queue_name, job_id, lambda registry, job: registry.requeue(job))
 
 
 def discard(queue_name: str, job_id: str) -> None:
     """Remove a failed job for good. What it was doing is still in the database: a contact
     not triaged or a message not sent is picked up again by the reconciler."""
-    registry, job = _failed_job(queue_name, job_id)
-    registry.remove(job, delete_job=True)
+    _on_failed_job(queue_name, job_id, lambda registry, job: registry.remove(job, delete_job=True))
 
 
 def summary() -> dict[str, Any]:

@@ -77,3 +77,21 @@ def test_redis_away_is_said_plainly(heard_env, monkeypatch):
     config.settings.cache_clear()
     page = admin.get("/staff/operations")
     assert page.status_code == 200 and "Redis cannot be reached" in page.get_data(as_text=True)
+    token = CSRF.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    for action in ("retry", "discard"):
+        shown = admin.post(f"/staff/operations/triage/triage-contact-1/{action}", data={"csrf_token": token},
+                           follow_redirects=True)
+        assert shown.status_code == 200 and "nothing was changed" in shown.get_data(as_text=True)
+
+
+def test_health_probes_only_read_the_queues(heard_env):
+    """/healthz is open to anyone: counting a registry must not clean it up (RQ's `.count`
+    does, moving abandoned jobs about)."""
+    from rq.registry import StartedJobRegistry
+
+    from heard.queue import redis
+
+    started = StartedJobRegistry(queue=queue(TRIAGE))
+    redis().zadd(started.key, {"triage-contact-5:abandoned": 1})  # expired long ago, as a dead worker leaves it
+    assert create_app().test_client().get("/healthz").status_code == 200
+    assert redis().zcard(started.key) == 1
