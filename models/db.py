@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -13,6 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heard.config import settings
+from models.policy import UK
+
+SQLITE_UK_DATE = "heard_uk_date"  # SQL function: a stored UTC timestamp's UK calendar date
 
 
 def normalise_url(url: str) -> str:
@@ -32,6 +36,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite has no time zones; the reports' UK dates use this (PostgreSQL has its own).
+    dbapi_connection.create_function(SQLITE_UK_DATE, 1, _uk_date_text, deterministic=True)
+
+
+def _uk_date_text(stored: str | None) -> str | None:
+    """SQLite keeps UTC timestamps as text without an offset ('2026-11-02 10:00:00.000000')."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(UK).date().isoformat()
 
 
 def make_engine(url: str) -> Engine:

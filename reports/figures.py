@@ -28,7 +28,7 @@ from models.policy import EXCLUSIONS, UK, Policy
 from models.progress import EXCLUSION_NAMES
 from models.triage import TriageDecision
 from reports.period import Period
-from reports.sql import json_text, json_true, prepare, uk_date, uk_month
+from reports.sql import json_text, json_true, uk_date, uk_month
 
 KINDS = ("complaint", "compliment", "service_request", "comment", "excluded")
 KIND_LABELS = {"complaint": "Complaints", "compliment": "Compliments", "service_request": "Service requests",
@@ -362,7 +362,6 @@ def table(db: Session, policy: Policy, period: Period, name: str, *, as_of: date
           full: bool = False) -> Table:
     """One table by name (KeyError for a name that is not a table); `full` lists every row
     a CSV should have, not only those a page shows."""
-    prepare(db)
     if name == "acknowledgements":
         return acknowledgements(db, policy, period, as_of or _today())
     if name == "improvements" and full:
@@ -372,5 +371,4 @@ def table(db: Session, policy: Policy, period: Period, name: str, *, as_of: date
 
 def all_tables(db: Session, policy: Policy, period: Period, *, as_of: date | None = None,
                names: Sequence[str] = NAMES) -> list[Table]:
-    prepare(db)
     return [table(db, policy, period, name, as_of=as_of) for name in names]

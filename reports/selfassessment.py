@@ -21,7 +21,7 @@ from models.policy_check import CODE_PROFILE, Finding, check
 from reports import figures
 from reports.figures import Table
 from reports.period import Period
-from reports.sql import json_text, prepare
+from reports.sql import json_text
 
 MET, NOT_MET, CONFIRM = "met", "not met", "needs a person to confirm"
 SECTIONS = ("Definitions", "Exclusions", "Accessibility", "The two stages", "Timescales", "Remedies",
@@ -52,7 +52,6 @@ def _count(db: Session, statement: object) -> int:
 def assess(db: Session, policy: Policy, period: Period, *, as_of: date | None = None,
            tables: Mapping[str, Table] | None = None) -> list[Line]:
     """The checklist; `tables` are the period's figure tables when already computed."""
-    prepare(db)
     findings = check(policy, load_policy(CODE_PROFILE))
 
     def rows(name: str) -> Table:

@@ -1,23 +1,19 @@
 """SQL pieces both databases understand: a timestamp's date and month in the UK.
 
-PostgreSQL converts with its own time-zone data. SQLite has none, so the same function is
-given to each SQLite connection from Python's zoneinfo (`prepare`), and the query text
-names it. Either way the day boundary is midnight in Europe/London, summer time included.
+PostgreSQL converts with its own time-zone data. SQLite has none, so every SQLite
+connection is given the same function from Python's zoneinfo when it opens
+(`models.db.SQLITE_UK_DATE`), and the query text names it. Either way the day boundary is midnight in Europe/London, summer time included.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Boolean, Date, String, literal_column
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from models.policy import UK
-
-SQLITE_UK_DATE = "heard_uk_date"
+from models.db import SQLITE_UK_DATE
 
 
 class uk_date(FunctionElement[Any]):  # noqa: N801  (reads as SQL)
@@ -54,23 +50,6 @@ def _pg_month(element: uk_month, compiler: Any, **kw: Any) -> str:
 @compiles(uk_month, "sqlite")
 def _sqlite_month(element: uk_month, compiler: Any, **kw: Any) -> str:
     return f"substr({SQLITE_UK_DATE}({compiler.process(element.clauses, **kw)}), 1, 7)"
-
-
-def _uk_date_text(stored: str | None) -> str | None:
-    """SQLite keeps UTC timestamps as text without an offset ('2026-11-02 10:00:00.000000')."""
-    if stored is None:
-        return None
-    moment = datetime.fromisoformat(stored)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(UK).date().isoformat()
-
-
-def prepare(db: Session) -> None:
-    """Give this session's SQLite connection the UK-date function (PostgreSQL has its own)."""
-    if db.get_bind().dialect.name == "sqlite":
-        raw = db.connection().connection.driver_connection
-        raw.create_function(SQLITE_UK_DATE, 1, _uk_date_text, deterministic=True)
 
 
 class json_text(FunctionElement[Any]):  # noqa: N801

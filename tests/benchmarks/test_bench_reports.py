@@ -187,9 +187,7 @@ def test_the_annual_report_for_200000_contacts(heard_env):
     parts = {}
     with session() as db:
         from reports import figures, selfassessment, themes
-        from reports.sql import prepare
 
-        prepare(db)
         for name in figures.NAMES:
             start = time.perf_counter()
             figures.table(db, POLICY, PERIOD, name)
