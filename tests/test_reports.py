@@ -430,6 +430,13 @@ def test_hostile_periods_get_a_page_with_the_error_and_nothing_unescaped(manager
     if response.status_code == 400:
         assert "There is a problem" in html
     assert manager.get(f"/staff/reports/response_times.csv?{query}").status_code in (200, 400)
+    pdf = manager.get(f"/staff/reports/annual.pdf?{query}")  # the costliest route refuses as the page does
+    assert pdf.status_code == response.status_code and b"<script>alert(1)" not in pdf.data
+
+
+def test_the_annual_pdf_reads_its_year_as_the_page_does(manager):
+    assert manager.get("/staff/reports/annual.pdf?year=%2B2026").status_code == 400
+    assert manager.get("/staff/reports?period=year&year=%2B2026").status_code == 400
 
 
 def test_every_csv_round_trips(manager):

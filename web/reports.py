@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from models.db import transaction
 from reports import csvout, pdf, report
 from reports.charts import draw
-from reports.period import PeriodError, Period, financial_year, parse
+from reports.period import PeriodError, Period, parse
 from web.auth import current_staff, require_role
 
 reports = Blueprint("reports", __name__, url_prefix="/staff/reports")
@@ -23,9 +23,13 @@ def _fields() -> dict[str, str]:
     return {key: value[:20] for key, value in request.args.items()}
 
 
-def _period_or_400() -> Period:
+def _period_or_400(default: str | None = None) -> Period:
+    """The period the query string asks for; `default` is the kind when it names none."""
+    fields = _fields()
+    if default is not None:
+        fields.setdefault("period", default)
     try:
-        return parse(_fields())
+        return parse(fields)
     except PeriodError as error:
         abort(400, str(error))
 
@@ -64,11 +68,7 @@ def table_csv(name: str) -> Response:
 @require_role(*ROLES)
 def annual_pdf() -> Response:
     """The annual report for a financial year (`year`), or for any period the form gives."""
-    fields = _fields()
-    try:
-        period = parse(fields) if "period" in fields else financial_year(int(fields.get("year", "").strip() or "x"))
-    except (PeriodError, ValueError) as error:
-        abort(400, str(error) if isinstance(error, PeriodError) else "Enter the year as a number, like 2026")
+    period = _period_or_400(default="year")
     with transaction() as db:
         built = report.build(db, current_app.config["POLICY"], period)
     html = render_template("staff/reports/annual_pdf.html", report=built, draw=draw)
