@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -111,7 +111,7 @@ def _case_page(reference: str, *, failed: tuple[str, StaffForm] | None = None, r
         html = render_template(
             "staff/cases/case.html", staff=user, record=record, case=case, steps=steps, rule=rule, waiting=waiting,
             forms=_forms(user, case, failed), error_items=errors,
-            banners=get_flashed_messages(), area_label=policy.service_areas[case.service_area].label,
+            area_label=policy.service_areas[case.service_area].label,
             stage_name=policy.stages[case.stage_key].name if case.stage_key in policy.stages else None,
             outcome_label=policy.outcomes[case.outcome].label if case.outcome in policy.outcomes else None,
             other_areas=[policy.service_areas[a].label for a in case.other_service_areas or [] if a in policy.service_areas],
@@ -209,5 +209,5 @@ def act_on(reference: str, action: str) -> Response | tuple[str, int]:
         abort(404)
     except LifecycleError as refused:
         return _case_page(reference, failed=(action, form), refused=str(refused), status=409)
-    flash(banner(done))
+    flash(banner(done), "success")
     return redirect(url_for("cases.case_page", reference=reference), code=303)
