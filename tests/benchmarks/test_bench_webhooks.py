@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from heard.config import PROJECT_ROOT
@@ -150,7 +151,16 @@ class WalCounters:
     checkpoint_writing: bool
 
 
-def _wal_counters() -> WalCounters:
+def _wal_counters() -> WalCounters | None:
+    """None where these views differ (PostgreSQL 17 moved the checkpoint counters to
+    pg_stat_checkpointer, 18 the WAL flushes to pg_stat_io): the line is left out."""
+    try:
+        return _read_wal_counters()
+    except SQLAlchemyError:
+        return None
+
+
+def _read_wal_counters() -> WalCounters:
     with transaction() as db:
         wal_bytes, flushes = db.execute(text("SELECT wal_bytes, wal_sync FROM pg_stat_wal")).one()
         checkpoints = db.scalar(text("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"))
