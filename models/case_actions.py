@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.cases import Case
-from models.lifecycle import ACTIVE
-from models.policy import INFORMAL, Extension, Policy
+from models.lifecycle import ACTIVE, escalation_refused
+from models.policy import Extension, Policy
 from models.records import CaseState
 
 # In the order a person works a case; `note` is always offered, even on a closed case.
@@ -47,7 +47,7 @@ def available(case: Case, policy: Policy) -> tuple[str, ...]:
         allowed.add("respond")
         if extension_rule(case, policy) is not None:
             allowed.add("extend")
-    if complaint and _may_escalate(case, policy):
+    if complaint and escalation_refused(case, policy) is None:
         allowed.add("escalate")
     return tuple(step for step in STEPS if step in allowed)
 
@@ -62,13 +62,3 @@ def extension_rule(case: Case, policy: Policy) -> ExtensionRule | None:
     return ExtensionRule(rule.complainant == "agrees", rule.grounds, rule.max_working_days, rule.max_times)
 
 
-def _may_escalate(case: Case, policy: Policy) -> bool:
-    assert case.stage_key is not None
-    if case.stage_key == policy.final_stage or case.state == CaseState.WITHDRAWN:
-        return False
-    if case.stage_key == INFORMAL and case.state in ACTIVE:
-        return True
-    if case.state == CaseState.RESPONDED:
-        return True
-    return case.state == CaseState.CLOSED and any(
-        event.kind == "responded" and event.detail.get("stage") == case.stage_key for event in case.events)

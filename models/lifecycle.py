@@ -227,16 +227,10 @@ def respond(db: Session, case: Case, contact: Contact, policy: Policy, *, outcom
 def escalate(db: Session, case: Case, contact: Contact, policy: Policy, *, requested_at: datetime, actor: Actor) -> str:
     """Move a complaint to the next stage on the complainant's request, with a fresh clock
     from the request. Returns the new stage."""
-    _require(case.kind == "complaint" and case.stage_key is not None, "only a complaint can be escalated")
+    refused = escalation_refused(case, policy)
+    _require(refused is None, refused or "")
+    _require(_day(requested_at) <= _day(datetime.now(UK)), "The date the complainant asked must be today or in the past")
     assert case.stage_key is not None
-    _require(case.state != CaseState.WITHDRAWN, f"{case.reference} was withdrawn; a new complaint starts afresh")
-    _require(case.stage_key != policy.final_stage,
-             f"{policy.stages[case.stage_key].name} is the final stage: the same matter is not reopened; "
-             f"the complainant may go to {policy.ombudsman.name}")
-    _require(case.state in (CaseState.RESPONDED, CaseState.CLOSED) or (case.stage_key == INFORMAL and case.state in ACTIVE),
-             f"{policy.stages[case.stage_key].name} has not ended; it can be escalated once it has been answered")
-    _require(case.state != CaseState.CLOSED or _was_answered(case, case.stage_key),
-             f"{case.reference} was closed without a response at {case.stage_key}; it cannot be escalated")
     next_stage = policy.next_stage(case.stage_key)
     assert next_stage is not None
     previous = case.stage_key
@@ -252,6 +246,24 @@ def escalate(db: Session, case: Case, contact: Contact, policy: Policy, *, reque
                                                      "requested_at": requested_at.isoformat()})
     tell_complainant(db, case, contact, f"acknowledgement:{next_stage}", "stage_acknowledgement", {"stage": next_stage})
     return next_stage
+
+
+def escalation_refused(case: Case, policy: Policy) -> str | None:
+    """Why this case cannot go to its next stage now, or None if it can. The staff screens
+    offer the step exactly when this is None."""
+    if case.kind != "complaint" or case.stage_key is None:
+        return "only a complaint can be escalated"
+    stage = policy.stages[case.stage_key].name
+    if case.state == CaseState.WITHDRAWN:
+        return f"{case.reference} was withdrawn; a new complaint starts afresh"
+    if case.stage_key == policy.final_stage:
+        return (f"{stage} is the final stage: the same matter is not reopened; "
+                f"the complainant may go to {policy.ombudsman.name}")
+    if not (case.state in (CaseState.RESPONDED, CaseState.CLOSED) or (case.stage_key == INFORMAL and case.state in ACTIVE)):
+        return f"{stage} has not ended; it can be escalated once it has been answered"
+    if case.state == CaseState.CLOSED and not _was_answered(case, case.stage_key):
+        return f"{case.reference} was closed without a response at {case.stage_key}; it cannot be escalated"
+    return None
 
 
 def _was_answered(case: Case, stage_key: str) -> bool:

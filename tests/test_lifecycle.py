@@ -170,6 +170,9 @@ REFUSED = [
     ("a refusal without reasons", lambda db, case, contact, policy: (acknowledge(db, case, contact, policy, "2026-11-03"),
                                                                      respond(db, case, contact, policy, by="Sam", outcome="not_investigated", reasons=" ")), "must give its reasons"),
     ("a step by nobody", lambda db, case, contact, policy: lifecycle.note(db, case, text="hi", actor=Actor(" ")), "who did it"),
+    ("an escalation asked for in the future", lambda db, case, contact, policy: (
+        acknowledge(db, case, contact, policy, "2026-11-03"), respond(db, case, contact, policy, by="Sam"),
+        escalate(db, case, contact, policy, day="2099-01-04")), "today or in the past"),
     ("an extension to a weekend", lambda db, case, contact, policy: (acknowledge(db, case, contact, policy, "2026-11-03"), lifecycle.extend(
         db, case, contact, policy, new_due=date(2026, 11, 21), reason="x", complainant_agreed=True, actor=OFFICER)), "not a working day"),
 ]

@@ -158,7 +158,7 @@ def _step(action: str, form: Any, actor: Actor) -> tuple[Step, Callable[[Done], 
         requested = form.read_date("date the complainant asked")
         if requested is None:
             return None
-        if requested > now.date():
+        if requested > now.date():  # said on the field; lifecycle.escalate refuses it for every caller too
             form.day.errors = [*form.day.errors, "The date the complainant asked must be today or in the past"]
             return None
         at = now if requested == now.date() else datetime.combine(requested, time(12), UK)
