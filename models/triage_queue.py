@@ -41,7 +41,6 @@ class QueueRow:
     service_area: str
     score: float | None
     urgent: bool
-    case_reference: str | None
 
 
 
@@ -63,18 +62,17 @@ def awaiting_review(db: Session, filters: Filters = Filters(), page: int = 1) ->
                .order_by(TriageDecision.urgent.desc(), TriageDecision.score, TriageDecision.id)  # the index's order
                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
     query = (
-        select(TriageDecision, Contact, Case.reference)
+        select(TriageDecision, Contact)
         .join(ordered, ordered.c.id == TriageDecision.id)
         .join(Contact, Contact.id == TriageDecision.contact_id)
-        .outerjoin(Case, Case.contact_id == Contact.id)
         .order_by(TriageDecision.urgent.desc(), TriageDecision.score, TriageDecision.id)
     )
     rows = [
         QueueRow(reference=contact.reference or str(contact.id), channel=contact.channel,
                  received_at=contact.received_at, preview=" ".join((contact.text or "")[:PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS],
                  category=decision.category, exclusion=decision.exclusion, service_area=decision.service_area,
-                 score=decision.score, urgent=decision.urgent, case_reference=case_reference)
-        for decision, contact, case_reference in db.execute(query)
+                 score=decision.score, urgent=decision.urgent)
+        for decision, contact in db.execute(query)
     ]
     return Page(rows, total, page, pages)
 
