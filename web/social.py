@@ -11,11 +11,10 @@ import logging
 import os
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake import meta, social, x
-from web.webhooks import json_error
 
 log = logging.getLogger(__name__)
 social_webhooks = Blueprint("social_webhooks", __name__, url_prefix="/webhooks")
@@ -30,7 +29,7 @@ def _stored(platform: str, posts: list[social.Post], body: bytes):  # type: igno
         outcome = social.accept(posts, body, current_app.config["POLICY"])
     except SQLAlchemyError as exc:
         log.error("could not store a %s notification: %s", platform, exc.__class__.__name__)
-        return json_error(503, "could not store the notification; please retry")
+        abort(503, "could not store the notification; please retry")
     log.info("%s notification: %s new, %s duplicate, %s edits, %s malformed", platform,
              outcome.new, outcome.duplicates, outcome.edits, outcome.malformed)
     return jsonify(asdict(outcome))
@@ -42,21 +41,21 @@ def meta_subscribe():  # type: ignore[no-untyped-def]
         challenge = meta.handshake(os.environ.get("META_VERIFY_TOKEN"), request.args)
     except social.Refused as refused:
         log.info("meta subscription check refused with %s", refused.status)
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     return current_app.response_class(challenge, mimetype="text/plain")
 
 
 @social_webhooks.post(META)
 def meta_received():  # type: ignore[no-untyped-def]
     if request.mimetype != "application/json":
-        return json_error(415, "Meta posts application/json")
+        abort(415, "Meta posts application/json")
     body = request.get_data(cache=False)  # the exact bytes, as they were signed
     try:
         meta.verify(os.environ.get("META_APP_SECRET"), body, request.headers.get("X-Hub-Signature-256"))
         posts = meta.posts(meta.parse(body))
     except social.Refused as refused:
         log.info("meta notification refused with %s", refused.status)
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     return _stored("meta", posts, body)
 
 
@@ -67,14 +66,14 @@ def x_challenge():  # type: ignore[no-untyped-def]
                        request.args.get("crc_token"))
     except social.Refused as refused:
         log.info("x challenge-response check refused with %s", refused.status)
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     return jsonify(answer)
 
 
 @social_webhooks.post(X)
 def x_received():  # type: ignore[no-untyped-def]
     if request.mimetype != "application/json":
-        return json_error(415, "X posts application/json")
+        abort(415, "X posts application/json")
     body = request.get_data(cache=False)
     headers = {name.lower(): value for name, value in request.headers.items()}
     try:
@@ -82,5 +81,5 @@ def x_received():  # type: ignore[no-untyped-def]
         posts = x.posts(x.parse(body))
     except social.Refused as refused:
         log.info("x notification refused with %s", refused.status)
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     return _stored("x", posts, body)

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from heard.config import settings
@@ -37,28 +37,22 @@ def _public_base() -> str:
     return (settings().public_base_url or request.host_url).rstrip("/")
 
 
-def json_error(status: int, message: str):  # type: ignore[no-untyped-def]
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
 @webhooks.post(VOICE_TRANSCRIPT)
 def voice_transcript_received():  # type: ignore[no-untyped-def]
     if request.mimetype != "application/json":
-        return json_error(415, "send the transcript as application/json")
+        abort(415, "send the transcript as application/json")
     body = request.get_data(cache=False)  # the exact bytes, as they were signed
     headers = {name.lower(): value for name, value in request.headers.items()}
     try:
         event = voice_transcript.verify(os.environ.get("VOICE_WEBHOOK_SECRET"), body, headers)
     except voice_transcript.Refused as refused:
         log.info("voice transcript refused with %s", refused.status)  # no body or caller in logs
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     try:
         accepted = voice_transcript.accept(event, body, headers["webhook-id"], current_app.config["POLICY"])
     except SQLAlchemyError as exc:
         log.error("could not store a voice transcript: %s", exc.__class__.__name__)
-        return json_error(503, "could not store the transcript; please retry")
+        abort(503, "could not store the transcript; please retry")
     status = 201 if accepted.stored.created else 200
     return jsonify({"reference": accepted.stored.reference, "duplicate": not accepted.stored.created}), status
 
@@ -66,17 +60,17 @@ def voice_transcript_received():  # type: ignore[no-untyped-def]
 @webhooks.post(TWILIO_SMS)
 def twilio_sms_received():  # type: ignore[no-untyped-def]
     if request.mimetype != "application/x-www-form-urlencoded":
-        return json_error(415, "Twilio posts application/x-www-form-urlencoded")
+        abort(415, "Twilio posts application/x-www-form-urlencoded")
     raw = request.get_data(cache=True)
     try:
         sms.verify(os.environ.get("TWILIO_AUTH_TOKEN"), public_url(), request.form, request.headers.get("X-Twilio-Signature"))
         stored = sms.accept(request.form, raw, current_app.config["POLICY"])
     except sms.Refused as refused:
         log.info("twilio sms refused with %s", refused.status)
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     except SQLAlchemyError as exc:
         log.error("could not store a text message: %s", exc.__class__.__name__)
-        return json_error(503, "could not store the message; please retry")
+        abort(503, "could not store the message; please retry")
     log.info("text message stored as contact %s", stored.contact_id)
     return current_app.response_class(EMPTY_TWIML, mimetype="application/xml")
 
@@ -109,7 +103,7 @@ def _twilio_voice(handle: Callable[[bytes], str | None]):  # type: ignore[no-unt
     """Authenticate a Twilio voice request, let the domain handle it, answer its TwiML
     (or 204 for a status callback, whose answer Twilio ignores)."""
     if request.mimetype != "application/x-www-form-urlencoded":
-        return json_error(415, "Twilio posts application/x-www-form-urlencoded")
+        abort(415, "Twilio posts application/x-www-form-urlencoded")
     raw = request.get_data(cache=True)
     try:
         twilio_voice.check_encoding(raw)
@@ -117,10 +111,10 @@ def _twilio_voice(handle: Callable[[bytes], str | None]):  # type: ignore[no-unt
         twiml = handle(raw)
     except sms.Refused as refused:
         log.info("twilio voice request refused with %s", refused.status)  # no caller or words in logs
-        return json_error(refused.status, refused.message)
+        abort(refused.status, refused.message)
     except SQLAlchemyError as exc:
         log.error("could not store a call's answer: %s", exc.__class__.__name__)
-        return json_error(503, "could not store the call; please retry")
+        abort(503, "could not store the call; please retry")
     if twiml is None:
         return "", 204
     return current_app.response_class(twiml, mimetype="application/xml")
