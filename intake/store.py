@@ -179,7 +179,9 @@ def _raw_values(received: Received) -> dict[str, Any]:
 
 def _contact_values(received: Received) -> dict[str, Any]:
     """Every contact column but the three the store sets, with the model's Python-side
-    defaults filled in here, since an INSERT … SELECT does not apply them."""
+    defaults filled in here. The PostgreSQL statement is an INSERT … SELECT that carries
+    another INSERT as a CTE, and with that CTE SQLAlchemy adds no defaults to the outer
+    insert (include_defaults or not): leave this out and the columns are stored NULL."""
     unknown = {name for name in received.fields if name not in CONTACTS.c or name in SET_BY_STORE}
     if unknown:
         raise TypeError(f"not contact columns an adapter may set: {', '.join(sorted(unknown))}")
