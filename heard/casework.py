@@ -6,7 +6,8 @@ each step runs in one transaction and every message it owes is queued once commi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,6 @@ from heard.queue import enqueue_send
 from models import Case, Contact, Notification
 from models.db import transaction
 from models.lifecycle import UnknownReference
-from models.outbox import NotificationState
 from models.policy import Policy
 
 
@@ -36,6 +36,28 @@ class Done:
 Step = Callable[[Session, Case, Contact, Policy], Any]
 
 
+@contextmanager
+def outbox_rows_written(db: Session) -> Iterator[list[Notification]]:
+    """Every outbox row added to `db` inside the block, whenever it is flushed; the block
+    flushes at its end so each has its id."""
+    written: list[Notification] = []
+
+    def collect(session: Session, *_: Any) -> None:
+        written.extend(row for row in session.new if isinstance(row, Notification))
+
+    event.listen(db, "before_flush", collect)
+    try:
+        yield written
+        db.flush()
+    finally:
+        event.remove(db, "before_flush", collect)
+
+
+def _queue_sends(notifications: list[Notification]) -> None:
+    for notification in notifications:
+        enqueue_send(notification.id)  # if Redis is away, the reconciler queues them later
+
+
 def act(reference: str, step: Step) -> Done:
     """Run `step(db, case, contact, policy)` on the case called `reference`."""
     policy = current_policy()
@@ -44,19 +66,13 @@ def act(reference: str, step: Step) -> Done:
         if case is None:
             raise UnknownReference(f"no case {reference}")
         contact = db.get_one(Contact, case.contact_id)
-        before = set(db.scalars(select(Notification.id).where(Notification.state == NotificationState.PENDING.value,
-                                                              Notification.case_id == case.id)))
-        outcome = step(db, case, contact, policy)
-        db.flush()
+        with outbox_rows_written(db) as written:
+            outcome = step(db, case, contact, policy)
         opened = outcome if isinstance(outcome, Case) else None
-        cases = [case.id] + ([opened.id] if opened else [])
-        queued = [n for n in db.scalars(select(Notification.id).where(
-            Notification.case_id.in_(cases), Notification.state == NotificationState.PENDING.value)) if n not in before]
         done = Done(case.reference, case.state, case.stage_key, case.deadline_kind,
-                    case.deadline_due.isoformat() if case.deadline_due else None, queued,
+                    case.deadline_due.isoformat() if case.deadline_due else None, [n.id for n in written],
                     opened.reference if opened else None)
-    for notification_id in done.queued:
-        enqueue_send(notification_id)  # if Redis is away, the reconciler queues them later
+    _queue_sends(written)
     return done
 
 
@@ -71,16 +87,7 @@ def review(contact_reference: str, step: ContactStep) -> Any:
         contact = db.scalar(select(Contact).where(Contact.reference == contact_reference))
         if contact is None:
             raise UnknownReference(f"no contact {contact_reference}")
-        written: list[Notification] = []
-
-        def collect(session: Session, *_: Any) -> None:
-            written.extend(row for row in session.new if isinstance(row, Notification))
-
-        event.listen(db, "before_flush", collect)  # every outbox row the step writes, whenever it flushes
-        outcome = step(db, contact, policy)
-        db.flush()
-        event.remove(db, "before_flush", collect)
-        queued = [row.id for row in written]
-    for notification_id in queued:
-        enqueue_send(notification_id)  # if Redis is away, the reconciler queues them later
+        with outbox_rows_written(db) as written:
+            outcome = step(db, contact, policy)
+    _queue_sends(written)
     return outcome
