@@ -64,7 +64,6 @@ BODY_KEYS = {"note": "text", "responded": "letter"}
 @dataclass(frozen=True)
 class HistoryItem:
     at: datetime
-    source: str  # event | contact | decision | notification
     title: str
     actor: str | None = None
     lines: list[tuple[str, str]] = field(default_factory=list)
@@ -74,10 +73,9 @@ class HistoryItem:
 
 @dataclass(frozen=True)
 class CaseRecord:
-    """A case page's content: the case row, the contact that opened it, and its timeline."""
+    """A case page's content: the case row and its timeline."""
 
     case: Case
-    contact: Contact
     merged_into: str | None  # the reference of the case this duplicate joined
     history: list[HistoryItem]
 
@@ -88,7 +86,6 @@ def case_record(db: Session, reference: str, policy: Policy) -> CaseRecord | Non
         return None
     contacts = list(db.scalars(select(Contact).where(or_(Contact.id == case.contact_id, Contact.case_id == case.id))
                                .order_by(Contact.id)))
-    contact = next(c for c in contacts if c.id == case.contact_id)
     merged_into = db.scalar(select(Case.reference).where(Case.id == case.merged_into_id)) if case.merged_into_id else None
     history = [_event(event, policy) for event in db.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
@@ -100,7 +97,7 @@ def case_record(db: Session, reference: str, policy: Policy) -> CaseRecord | Non
     history += [_notification(n) for n in db.scalars(
         select(Notification).where(Notification.case_id == case.id).order_by(Notification.id))]
     history.sort(key=lambda item: item.at)
-    return CaseRecord(case, contact, merged_into, history)
+    return CaseRecord(case, merged_into, history)
 
 
 def _text(value: Any) -> str:
@@ -131,7 +128,7 @@ def _event(event: CaseEvent, policy: Policy) -> HistoryItem:
     if detail.get("stage") in policy.stages:
         detail["stage"] = policy.stages[detail["stage"]].name
     lines = [(_label(k), _text(v)) for k, v in detail.items() if v not in (None, "", [], {})]
-    return HistoryItem(event.at, "event", EVENT_TITLES.get(event.kind, _label(event.kind)), event.actor, lines,
+    return HistoryItem(event.at, EVENT_TITLES.get(event.kind, _label(event.kind)), event.actor, lines,
                        body or None)
 
 
@@ -167,7 +164,7 @@ def _contact(contact: Contact, opened_case: bool, transcript: list[tuple[str, st
         lines.append(("Attachment", f"{attachment.get('filename') or 'unnamed'} ({attachment.get('content_type', '')}, "
                                     f"{attachment.get('size', 0):,} bytes)"))
     title = ("Contact that opened the case" if opened_case else "Correspondence") + f" by {contact.channel}"
-    return HistoryItem(contact.received_at, "contact", title, None, lines, contact.text, transcript)
+    return HistoryItem(contact.received_at, title, None, lines, contact.text, transcript)
 
 
 def _decision(decision: TriageDecision, policy: Policy) -> HistoryItem:
@@ -185,7 +182,7 @@ def _decision(decision: TriageDecision, policy: Policy) -> HistoryItem:
         lines.append(("Signals", _text([s if isinstance(s, str) else _text(s) for s in decision.signals])))
     if decision.needs_review:
         lines.append(("Needs review", "Yes"))
-    return HistoryItem(decision.decided_at, "decision", "Triage decision", decision.decided_by, lines, decision.reason)
+    return HistoryItem(decision.decided_at, "Triage decision", decision.decided_by, lines, decision.reason)
 
 
 def _notification(notification: Notification) -> HistoryItem:
@@ -198,5 +195,5 @@ def _notification(notification: Notification) -> HistoryItem:
         lines.append(("Last error", notification.last_error))
     letter = (notification.context or {}).get("letter")
     to = "staff" if notification.template.startswith("staff_") else "the complainant"
-    return HistoryItem(notification.created_at, "notification", f"Message to {to}", None, lines,
+    return HistoryItem(notification.created_at, f"Message to {to}", None, lines,
                        letter if isinstance(letter, str) else None)

@@ -47,15 +47,14 @@ def days_left(calendar: WorkingCalendar, today: date, due: date) -> int:
     return -calendar.working_days_between(due, today)
 
 
-def team_queue(db: Session, policy: Policy, areas: Sequence[str], *, today: date, page: int = 1,
-               page_size: int = PAGE_SIZE) -> Page[QueueRow]:
+def team_queue(db: Session, policy: Policy, areas: Sequence[str], *, today: date, page: int = 1) -> Page[QueueRow]:
     """One page of the live cases led by any of `areas`."""
     live = (Case.state.in_(ACTIVE), Case.service_area.in_(list(areas)))
     total = db.scalar(select(func.count()).select_from(Case).where(*live)) or 0
-    page, pages = clamp(total, page, page_size)
+    page, pages = clamp(total, page)
     order = (Case.deadline_due.asc().nulls_last(), Case.urgent.desc(), Case.id)
     # The page's ids first, from the index alone however deep the page; then only their rows.
-    chosen = select(Case.id).where(*live).order_by(*order).limit(page_size).offset((page - 1) * page_size).subquery()
+    chosen = select(Case.id).where(*live).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery()
     found = db.execute(
         select(Case.reference, Case.kind, Case.stage_key, Case.state, Case.service_area, Case.urgent, Case.summary,
                Case.assigned_to, Case.received_at, Case.deadline_kind, Case.deadline_due)

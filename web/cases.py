@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from heard.casework import Done, act
+from heard.casework import Done, Step, act
 from models import Case, lifecycle
 from models.case_actions import available, extension_rule
 from models.case_history import case_record
@@ -73,7 +73,7 @@ def queue() -> str:
 
 # --- the case page -----------------------------------------------------------------------------
 
-def _forms(user: StaffUser, case: Case, failed: tuple[str, StaffForm] | None) -> dict[str, StaffForm]:
+def _forms(user: StaffUser, failed: tuple[str, StaffForm] | None) -> dict[str, StaffForm]:
     """A fresh form for each action, or the one just sent back with what was typed."""
     forms: dict[str, StaffForm] = {}
     for name, form_class in FORMS.items():
@@ -110,7 +110,7 @@ def _case_page(reference: str, *, failed: tuple[str, StaffForm] | None = None, r
                   if refused else []) + (form_error_list(failed[1]) if failed else [])
         html = render_template(
             "staff/cases/case.html", staff=user, record=record, case=case, steps=steps, rule=rule, waiting=waiting,
-            forms=_forms(user, case, failed), error_items=errors,
+            forms=_forms(user, failed), error_items=errors,
             area_label=policy.service_areas[case.service_area].label,
             stage_name=policy.stages[case.stage_key].name if case.stage_key in policy.stages else None,
             outcome_label=policy.outcomes[case.outcome].label if case.outcome in policy.outcomes else None,
@@ -127,7 +127,6 @@ def case_page(reference: str) -> tuple[str, int]:
 
 # --- the actions -------------------------------------------------------------------------------
 
-Step = Callable[..., Any]
 
 
 def _step(action: str, form: Any, actor: Actor) -> tuple[Step, Callable[[Done], str]] | None:
