@@ -383,7 +383,7 @@ def reports_show(first: datetime, last: datetime, csv_dir: Path | None) -> None:
     except (PolicyError, PeriodError) as exc:
         raise click.ClickException(str(exc)) from exc
     with session() as db:
-        tables = [report.one_table(db, policy, period, name) for name in report.NAMES]
+        tables = report.every_table(db, policy, period)
     click.echo(f"{policy.council.name}: {period.label}")
     for table in tables:
         click.echo(f"\n{table.title}\n" + "\n".join(" | ".join("" if v is None else str(v) for v in row)

@@ -45,6 +45,16 @@ def build(db: Session, policy: Policy, period: Period, *, as_of: date | None = N
     return Report(period, tables, found, selfassessment.assess(db, policy, period, as_of=as_of, tables=tables))
 
 
+def every_table(db: Session, policy: Policy, period: Period, *, as_of: date | None = None) -> list[Table]:
+    """Every table of the report as its CSV has it, in NAMES order, each figure table built
+    once (the self-assessment reads them instead of building its own)."""
+    built = {name: figures.table(db, policy, period, name, as_of=as_of, full=True) for name in figures.NAMES}
+    built["self_assessment"] = assessment_table(selfassessment.assess(db, policy, period, as_of=as_of, tables=built))
+    for name, kind in THEME_KINDS.items():
+        built[name] = theme_table(themes.themes(db, period, kind), name)
+    return [built[name] for name in NAMES]
+
+
 def one_table(db: Session, policy: Policy, period: Period, name: str, *, as_of: date | None = None) -> Table:
     """Any table of the report by name; KeyError for a name that is not one."""
     if name in THEME_KINDS:

@@ -519,3 +519,14 @@ def test_the_report_page_meets_wcag_22_aa(seeded, live_server, page):  # type: i
     assert page.locator("svg[role=img]").count() >= 10
     assert axe_violations(page) == []
     screenshot(page, "reports")
+
+
+def test_every_table_at_once_matches_each_table_alone(seeded):
+    """The command builds every table in one pass, the self-assessment reading the figure
+    tables already built; the CSV route builds one at a time. They must agree."""
+    policy = load_policy("huntingdonshire")
+    with transaction() as db:
+        together = report.every_table(db, policy, PERIOD)
+        alone = [report.one_table(db, policy, PERIOD, name) for name in report.NAMES]
+    assert [t.name for t in together] == list(report.NAMES)
+    assert [(t.columns, t.rows, t.note) for t in together] == [(t.columns, t.rows, t.note) for t in alone]
