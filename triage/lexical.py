@@ -106,9 +106,12 @@ class Head:
 
 class CharVocabulary:
     """The letter-sequence TF-IDF transform. A word's sequences are found once and kept as
-    columns, so a contact costs one lookup per word instead of some twenty per word."""
+    columns, so a repeated word costs one lookup instead of some twenty. That pays within a
+    batch (`heard triage classify`, eval, training): six times faster per 1,000 texts. A
+    triage job classifies one contact in a freshly forked work horse, so there the cache
+    starts empty and the cost is the same either way (about 0.4 ms)."""
 
-    CACHED_WORDS = 200_000  # enough for every word a council's contacts use; bounds memory
+    CACHED_WORDS = 200_000  # bounds memory in a long batch; a council's contacts use fewer words
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
