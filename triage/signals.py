@@ -127,7 +127,9 @@ URGENT: tuple[Rule, ...] = (
           r"said (?:all )?my goodbyes|bye every(?:one|body)|checking out for good|(?:didn'?t|did not) think i'?d (?:still )?be (?:here|around|alive)|"
           r"not sure i will be(?: here| around)?\b|(?:tablets|pills) (?:all )?counted out|(?:i'?m|i am) (?:still )?not in a good way|"
           r"only thing (?:that'?s |that is |that )?(?:keeping|keeps|kept) me going|given (?:most |all )?(?:of )?my (?:things|stuff|belongings) away|"
-          r"(?:tablets|pills) (?:saved|stored|stockpiled)|(?:all )?planned for tonight|last (?:email|message|letter) you'?ll (?:ever )?(?:get|have|hear))\b"),
+          r"(?:tablets|pills) (?:saved|stored|stockpiled)|(?:all )?planned for tonight|last (?:email|message|letter) you'?ll (?:ever )?(?:get|have|hear)|"
+          r"goodbye (?:notes?|letters?)|(?:go to sleep|fall asleep) and (?:not|never) wake up|wrong side of the (?:railings?|barriers?|fence|bridge)|"
+          r"work(?:ing)? up the (?:nerve|courage)|cut (?:his|her|my|their) (?:arms?|wrists?))\b"),
     _rule("threat", "reports a threat or act of violence",
           r"\b(?:threaten\w* (?:to )?(?:kill|hurt|stab|burn|attack|beat|harm|smash)|(?:going|gonna) to (?:kill|hurt|stab|attack|harm|batter) (?:me|him|her|them|us|you|someone|staff)|"
           r"(?:will|i'?ll|gonna|going to) (?:stab|smash|batter|burn|knife) (?:me|him|her|them|you|your|his|her|someone|in)\b|"
@@ -141,7 +143,9 @@ URGENT: tuple[Rule, ...] = (
           r"(?:scared|frightened|terrified|afraid) to (?:go out|go home|go back|leave|go to)|not safe (?:at home|to go)|fear for (?:my|our|her|his|their) (?:life|lives|safety)|"
           r"(?:keeps?|kept|been|is|he'?s|she'?s|they'?re|started) following (?:me|her|him|us|them|my)|"
           r"what (?:he'?s|she'?s|they'?re|he is|she is|they are) (?:going|gonna) (?:to )?do to (?:me|her|him|us)|"
-          r"hand on (?:her|my|his) (?:knee|leg)|touched (?:her|me|him)|filming (?:through|in|the|children|kids)|kept prisoner|help me in capitals)\b"),
+          r"hand on (?:her|my|his) (?:knee|leg)|touched (?:her|me|him)|filming (?:through|in|the|children|kids)|kept prisoner|help me in capitals|"
+          r"(?:get|getting) (?:his|her|their|your|my) head kicked in|"
+          r"(?:lobbing|throwing|threw|chucking|chucked|thrown) (?:a )?(?:bricks?|stones?|rocks?|bottles?) (?:at|through) (?:my|our|the|his|her) (?:front |back |kitchen |bedroom )?(?:windows?|door|house|car))\b"),
     _rule("domestic_abuse", "mentions domestic abuse",
           r"\b(?:domestic (?:abuse|violence)|(?:partner|husband|wife|boyfriend|girlfriend|ex|stepdad|stepfather|dad|father|he|she)(?:'s| is)? (?:hits?|hit me|hit her|hit him|beats?|beat me|is violent|violent|attacked|hurt me|hurts? (?:me|her|him)|controls everything)|"
           r"abusive (?:partner|husband|wife|boyfriend|girlfriend|ex|relationship)|flee(?:ing|d)?\b|refuge|coercive\w*|controlling (?:partner|husband|boyfriend)|"
@@ -150,7 +154,8 @@ URGENT: tuple[Rule, ...] = (
           r"(?:because of|from) (?:his|her) violence|pushed me (?:down|over|into|against)|non[- ]molestation|injunction|restraining order|(?:thrown|threw|kicked) (?:her|him|me) out|"
           r"(?:can'?t|cannot) go (?:home|back)|(?:he|she)'?s come back|take the kids|(?:ex|husband|partner)(?:'s| has)? found (?:me|us|where)|(?:gave|given|sent) (?:him|her) my (?:new )?address|"
           r"has (?:my|our) (?:new )?address|will find (?:me|us)|cuckooing|groom\w*|exploit\w*|older man|"
-          r"(?:not|never) allowed (?:my own|to (?:see|go out|have|leave|work|speak))|won'?t let me (?:have|see|go|out|leave|work)|"
+          r"(?:not|never) allowed (?:my own|to (?:see|go out|have|leave|work|speak))|(?:not|never) allowed to (?:use|touch|have) (?:the|my|a) (?:computer|phone|laptop|car|money|bank)|"
+          r"(?:hear|heard|hearing|could hear) (?:him|her|them|he|she) (?:hitting|hit|beating|punching|slapping|kicking)|won'?t let me (?:have|see|go|out|leave|work)|"
           r"(?:he|she) (?:sees|reads|checks|opens|goes through) (?:every|all|each) (?:of )?(?:my |the )?(?:emails?|post|letters?|messages|texts|penny|calls?|receipts?)|"
           r"(?:he|she)(?:'?s| has) got (?:my|all my) (?:passport|bank|cards?|money|phone|documents|id)\b|(?:he|she) (?:only )?lets me (?:go|out)|someone who isn'?t (?:him|her)|"
           r"(?:gets?|goes) (?:angry|mad|violent|nasty) (?:when|if) (?:he|she) (?:sees|finds|reads)|"
@@ -201,7 +206,7 @@ URGENT: tuple[Rule, ...] = (
           r"(?:not|haven'?t|hasn'?t|has not|have not) (?:ate|eaten) (?:since|for|in)|legs (?:have )?(?:gone|given (?:up|out|way))|"
           r"(?:nobody|no ?one|no-one) (?:comes|visits|calls) (?:now|any ?more)|(?:hardly|barely) eat(?:ing|s)?\b|stopped taking (?:my|his|her|their) (?:tablets|medication|meds|insulin)|"
           r"(?:she|he|mum|dad|nan|gran|grandad) was (?:lying )?on the floor|pull ?cord|(?:not|hasn'?t|has not|never) come home|"
-          r"(?:her|his|their) phone'?s? (?:off|dead|going straight to)|in (?:his|her) pyjamas|doesn'?t know what day|not responding much|unresponsive|can barely (?:talk|breathe)|isn'?t moving|"
+          r"(?:her|his|their) phone'?s? (?:off|dead|going straight to)|in (?:his|her) pyjamas|doesn'?t know what day|not responding much|unresponsive|(?:i'?m|im|i am|we'?re|she'?s|he'?s) (?:stuck|trapped) (?:in|inside)(?: (?:the|my|our|her|his) (?:flat|house|home|room|bedroom|bathroom|lift))?(?=\s*[.!,|]|$)|can barely (?:talk|breathe)|isn'?t moving|(?:struggling|fighting) (?:to|for) breath\w*|can'?t breathe|couldn'?t breathe|"
           r"(?:called|rang|ringing|phoned) 999|999 (?:called|rung)|refusing to let anyone in|not coping|isn'?t coping|below (?:zero|freezing)|minus (?:\d+|two|three|four|five))\b"),
 )
 
