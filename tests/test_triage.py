@@ -137,6 +137,30 @@ def test_risks_to_life_are_flagged_urgent(text):
 
 @pytest.mark.parametrize(
     "text",
+    ["props to the phone team. been sat by the river all afternoon trying to work up the nerve",
+     "thanks for the bailiff letter, really helps when you've already written the goodbye notes",
+     "the lad next door is lobbing bricks at our front window again",
+     "Last night I could hear him hitting her through the wall",
+     "I'm writing this at the library because I'm not allowed to use the computer at home",
+     "my little girl is struggling to breathe tonight with the mould",
+     "they left the wardrobe against my back door, im in a wheelchair. im stuck in."],
+)
+def test_risks_said_in_passing_trip_a_rule(text):
+    assert find(URGENT, text.lower())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The council mower threw a stone up and cracked my windscreen",
+     "I'm stuck in traffic on the ring road every morning because of the roadworks",
+     "My lad cut his leg on the zip wire in the park last summer, it's healed now"],
+)
+def test_look_alikes_of_the_new_rules_do_not(text):
+    assert not find(URGENT, text.lower())
+
+
+@pytest.mark.parametrize(
+    "text",
     ["This queue is killing me, 40 minutes on hold", "I'm dying to know when the new pool opens",
      "I could murder a coffee after that council meeting", "The pool was freezing this morning, brr",
      "My wife will kill me if the bin sits there another fortnight",

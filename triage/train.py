@@ -26,7 +26,7 @@ def urgent_threshold(trained: model.Trained, dev: Sequence[Example]) -> float:
     scores = [p["urgent"]["yes"] for p in loaded.predict(readings)]
     ruled = [bool(r.urgent) for r in readings]
     calm = max(1, sum(1 for e in dev if not e.urgent))
-    thresholds = [round(0.05 * i, 2) for i in range(1, 20)]  # 0.05 .. 0.95
+    thresholds = [i / 100 for i in range(1, 100)]  # 0.01 .. 0.99
     for threshold in thresholds:
         alarms = sum(1 for e, score, rule in zip(dev, scores, ruled) if not e.urgent and (rule or score >= threshold))
         if alarms / calm <= FALSE_ALARM_BUDGET:
