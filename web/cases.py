@@ -127,8 +127,6 @@ def case_page(reference: str) -> tuple[str, int]:
 
 # --- the actions -------------------------------------------------------------------------------
 
-
-
 def _step(action: str, form: Any, actor: Actor) -> tuple[Step, Callable[[Done], str]] | None:
     """The lifecycle call for `action` with the form's answers, and the banner once it is done.
     None when a date typed on the form is not a date (its error is on the form)."""
