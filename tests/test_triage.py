@@ -151,24 +151,17 @@ def test_risks_said_in_passing_trip_a_rule(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["The council mower threw a stone up and cracked my windscreen",
-     "I'm stuck in traffic on the ring road every morning because of the roadworks",
-     "My lad cut his leg on the zip wire in the park last summer, it's healed now"],
-)
-def test_look_alikes_of_the_new_rules_do_not(text):
-    assert not find(URGENT, text.lower())
-
-
-@pytest.mark.parametrize(
-    "text",
     ["This queue is killing me, 40 minutes on hold", "I'm dying to know when the new pool opens",
      "I could murder a coffee after that council meeting", "The pool was freezing this morning, brr",
      "My wife will kill me if the bin sits there another fortnight",
      "I am following up my email of last week about the garden waste renewal",
      "Residents are not allowed to park in the bays outside the leisure centre after 6",
-     "The verge team keep cutting the grass too short outside number 4"],
+     "The verge team keep cutting the grass too short outside number 4",
+     "The council mower threw a stone up and cracked my windscreen",
+     "I'm stuck in traffic on the ring road every morning because of the roadworks",
+     "My lad cut his leg on the zip wire in the park last summer, it's healed now"],
 )
-def test_figures_of_speech_are_not_urgent(text):
+def test_figures_of_speech_and_look_alikes_are_not_urgent(text):
     assert not find(URGENT, text.lower())
 
 
