@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
 from models.cases import Case
 from models.intake import Contact
 from models.outbox import Notification, NotificationState, reach
 from models.policy import INFORMAL, UK, Policy
+from models import records
 from models.records import CaseState, record_event, stage_number, summarise
 
 
@@ -230,7 +230,9 @@ def escalate(db: Session, case: Case, contact: Contact, policy: Policy, *, reque
     from the request. Returns the new stage."""
     refused = escalation_refused(case, policy)
     _require(refused is None, refused or "")
-    _require(_day(requested_at) <= _day(utcnow()),  # the clock steps are recorded by
+    # Looked up through `records` on each call, so the check reads whatever clock
+    # record_event dates steps by (a test's included), not a copy bound at import.
+    _require(_day(requested_at) <= _day(records.utcnow()),
              "The date the complainant asked must be today or in the past")
     assert case.stage_key is not None
     next_stage = policy.next_stage(case.stage_key)
