@@ -205,10 +205,9 @@ def test_training_is_reproducible():
     assert first.temperatures == second.temperatures
 
 
-def test_the_lexical_model_scores_exactly_as_scikit_learn_would():
+def test_the_lexical_model_reads_text_exactly_as_scikit_learn_would():
     """Serving reimplements scikit-learn's TF-IDF transform to keep workers small; it must agree."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     from scipy.sparse import hstack
 
@@ -220,14 +219,30 @@ def test_the_lexical_model_scores_exactly_as_scikit_learn_would():
     areas = [e.service_area for e in splits["train"][:400]]
     held_out = ([readable(e.subject, e.text).lower() for e in splits["dev"][:60]]
                 + ["", "!!", "x", "bin " * 500, "Ŵ ŷ caerdydd bin", "a\tb  c\n\nbinbag", "🙂"])
-    ours = lexical.fit(train, {"service_area": areas}).predict(held_out)
-    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=lexical.CHARS, sublinear_tf=True, min_df=lexical.CHAR_MIN_DF)
-    features = hstack([words.fit_transform(train), chars.fit_transform(train)], format="csr")
-    regression = LogisticRegression(max_iter=3000, C=lexical.C).fit(features, areas)
-    unseen = hstack([words.transform(held_out), chars.transform(held_out)], format="csr")
-    for row, mine in zip(regression.predict_proba(unseen), ours):
-        assert [mine["service_area"][label] for label in regression.classes_] == pytest.approx(list(row), abs=1e-9)
+    ours = lexical.fit(train, {"service_area": areas})
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(train)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=lexical.CHARS, sublinear_tf=True, min_df=lexical.CHAR_MIN_DF).fit(train)
+    theirs = hstack([words.transform(held_out), chars.transform(held_out)], format="csr")
+    assert abs(ours._features(held_out) - theirs).max() <= 1e-12
+    head = ours.heads["service_area"]
+    assert head.labels == sorted(set(areas)) and head.coef.shape == (len(head.labels), theirs.shape[1])
+
+
+def test_a_terms_ratio_says_which_label_it_belongs_to():
+    """The naive Bayes weighting: a term found only in one label's texts counts for that
+    label and against the others; a term found everywhere counts for none."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from triage.lexical import log_count_ratios
+
+    # columns: "bin" (waste texts only), "the" (every text), "tax" (council tax only)
+    features = csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [0, 1, 1]], dtype=float))
+    waste = np.array([True, True, False, False])
+    ratios = log_count_ratios(features, waste)
+    assert ratios[0] > 0 > ratios[2]
+    assert ratios[1] == pytest.approx(0.0)
+    assert ratios[0] == pytest.approx(-ratios[2])
 
 
 def test_the_saved_model_holds_no_pickles():

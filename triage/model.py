@@ -32,7 +32,7 @@ from triage.scoring import Scorer
 from triage.signals import AREAS, SIGNALS, URGENT, Hit, find, find_urgent
 from triage.text import readable
 
-VERSION = "4"  # bump when the features or architecture change
+VERSION = "5"  # bump when the features or architecture change
 GROUPS: dict[str, tuple[str, ...]] = {
     "category": CATEGORIES,
     "exclusion": (*EXCLUSIONS, "none"),
