@@ -143,7 +143,15 @@ def test_risks_to_life_are_flagged_urgent(text):
      "Last night I could hear him hitting her through the wall",
      "I'm writing this at the library because I'm not allowed to use the computer at home",
      "my little girl is struggling to breathe tonight with the mould",
-     "they left the wardrobe against my back door, im in a wheelchair. im stuck in."],
+     "they left the wardrobe against my back door, im in a wheelchair. im stuck in.",
+     "kids from the flats are making a den out of the broken asbestos sheets by the garages",
+     "Ombudsman said no. Fine. Standing on the bridge by the ring road typing this",
+     "pls empty the caddy. if i go quiet i've finally done something stupid",
+     "he came round about the fence, pinned me against the car and said he'd bury me",
+     "since the eviction I've been sleeping on the night buses",
+     "the landlord cut the electric off on Friday and my baby is 3 weeks old",
+     "the bag with my insulin was stolen, I've had no insulin since yesterday",
+     "a sinkhole opened in the car park overnight and people are walking up to the edge"],
 )
 def test_risks_said_in_passing_trip_a_rule(text):
     assert find(URGENT, text.lower())
@@ -159,7 +167,10 @@ def test_risks_said_in_passing_trip_a_rule(text):
      "The verge team keep cutting the grass too short outside number 4",
      "The council mower threw a stone up and cracked my windscreen",
      "I'm stuck in traffic on the ring road every morning because of the roadworks",
-     "My lad cut his leg on the zip wire in the park last summer, it's healed now"],
+     "My lad cut his leg on the zip wire in the park last summer, it's healed now",
+     "Is asbestos garage roofing taken at the tip, or do I book a special collection?",
+     "I stood on the bridge over the river and counted six shopping trolleys in the water",
+     "I did something stupid and paid my council tax into the business rates account"],
 )
 def test_figures_of_speech_and_look_alikes_are_not_urgent(text):
     assert not find(URGENT, text.lower())

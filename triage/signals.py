@@ -98,7 +98,8 @@ _NO_HEAT = (r"\b(?:no (?:heating|heat|hot water|water|power|electric(?:ity)?)|wa
             r"heating'?s? (?:been )?(?:broken|off|gone)|no (?:working )?(?:toilet|cold water|electric|gas)|(?:meter|electric|power) (?:has )?(?:ran|run) out|"
             r"standpipe (?:has been |is )?broken|(?:choose|choosing|chose) between (?:the )?(?:gas|heating|electric|eating|food)|"
             r"(?:can'?t|cannot|couldn'?t) afford (?:to )?(?:heat|the heating|the gas|the electric)|in (?:their|her|his) hats in bed|"
-            r"(?:whole )?(?:block|building|flat|house)'?s? (?:been )?(?:off|without heat\w*) since|in bed (?:in|with) (?:her|his|my|all) (?:coat|clothes)|sat in (?:his|her) coat|so cold|frost)\b")
+            r"(?:whole )?(?:block|building|flat|house)'?s? (?:been )?(?:off|without heat\w*) since|"
+            r"(?:cut|switched|turned|shut) (?:off )?(?:the |our |my )?(?:electric\w*|power|gas|water|heating)(?: off)?|in bed (?:in|with) (?:her|his|my|all) (?:coat|clothes)|sat in (?:his|her) coat|so cold|frost)\b")
 _VULNERABLE = (r"\b(?:elderly|pensioner|baby|newborn|infant|toddler|disabled|oxygen|dialysis|terminal|cancer|chemo\w*|frail|copd|diabetic|"
                r"vulnerable|\d{2} ?(?:years? old|yr old|year-old)|(?:she'?s|he'?s|is|aged|in (?:their|his|her)) (?:8|9)\d'?s?|"
                r"ninety|eighty|dementia|confused|pregnant|seriously ill|wheelchair|"
@@ -129,7 +130,10 @@ URGENT: tuple[Rule, ...] = (
           r"only thing (?:that'?s |that is |that )?(?:keeping|keeps|kept) me going|given (?:most |all )?(?:of )?my (?:things|stuff|belongings) away|"
           r"(?:tablets|pills) (?:saved|stored|stockpiled)|(?:all )?planned for tonight|last (?:email|message|letter) you'?ll (?:ever )?(?:get|have|hear)|"
           r"goodbye (?:notes?|letters?)|(?:go to sleep|fall asleep) and (?:not|never) wake up|wrong side of the (?:railings?|barriers?|fence|bridge)|"
-          r"work(?:ing)? up the (?:nerve|courage)|cut (?:his|her|my|their) (?:arms?|wrists?))\b"),
+          r"work(?:ing)? up the (?:nerve|courage)|cut (?:his|her|my|their) (?:arms?|wrists?)|"
+          r"(?:finally|might|may|could|will|gonna|going to|i'?ll|i'?ve) (?:do|done|have done) something (?:stupid|silly)|"
+          r"(?:stood|standing|sat|sitting) on the (?:ledge|parapet)|(?:i'?m|i am) (?:stood|standing|sat|sitting) on (?:the|a) (?:bridge|roof)|"
+          r"(?:stood|standing|sat|sitting) on the (?:bridge|roof)\b[^.|]{0,40}\b(?:typing|writing|right now|tonight))\b"),
     _rule("threat", "reports a threat or act of violence",
           r"\b(?:threaten\w* (?:to )?(?:kill|hurt|stab|burn|attack|beat|harm|smash)|(?:going|gonna) to (?:kill|hurt|stab|attack|harm|batter) (?:me|him|her|them|us|you|someone|staff)|"
           r"(?:will|i'?ll|gonna|going to) (?:stab|smash|batter|burn|knife) (?:me|him|her|them|you|your|his|her|someone|in)\b|"
@@ -144,7 +148,8 @@ URGENT: tuple[Rule, ...] = (
           r"(?:keeps?|kept|been|is|he'?s|she'?s|they'?re|started) following (?:me|her|him|us|them|my)|"
           r"what (?:he'?s|she'?s|they'?re|he is|she is|they are) (?:going|gonna) (?:to )?do to (?:me|her|him|us)|"
           r"hand on (?:her|my|his) (?:knee|leg)|touched (?:her|me|him)|filming (?:through|in|the|children|kids)|kept prisoner|help me in capitals|"
-          r"(?:get|getting) (?:his|her|their|your|my) head kicked in|"
+          r"(?:get|getting) (?:his|her|their|your|my) head kicked in|some(?:one|body) (?:is|'s) (?:going|gonna) (?:to )?get (?:hurt|killed)|"
+          r"(?:he'?d|he would|she'?d|she would|i'?ll|he'?ll|she'?ll|gonna|going to) bury (?:me|you|him|her|us)|pinned (?:me|him|her) (?:up )?against|"
           r"(?:lobbing|throwing|threw|chucking|chucked|thrown) (?:a )?(?:bricks?|stones?|rocks?|bottles?) (?:at|through) (?:my|our|the|his|her) (?:front |back |kitchen |bedroom )?(?:windows?|door|house|car))\b"),
     _rule("domestic_abuse", "mentions domestic abuse",
           r"\b(?:domestic (?:abuse|violence)|(?:partner|husband|wife|boyfriend|girlfriend|ex|stepdad|stepfather|dad|father|he|she)(?:'s| is)? (?:hits?|hit me|hit her|hit him|beats?|beat me|is violent|violent|attacked|hurt me|hurts? (?:me|her|him)|controls everything)|"
@@ -178,7 +183,8 @@ URGENT: tuple[Rule, ...] = (
           r"(?:got |have |has |with )?nowhere(?: at all)?(?: to (?:sleep|stay|go|live))?(?: from)? (?:tonight|today|tomorrow)|"
           r"(?:sleep(?:s|ing)?|slept|sheltering|curled up|been living)\b[^.|]{0,40}\b(?:rough|outside|doorway|woods|under (?:the|a)|behind (?:the|a)|car park|stairwell|car wash|bench|sleeping bag|on the floor)|"
           r"sleeping bag|(?:in|from) (?:my|the|our) car with|(?:be|get) out (?:by )?(?:today|tonight|tomorrow)|(?:have|has|had|told) to (?:leave|go|get out) (?:by )?(?:today|tonight|tomorrow)|leave the \w+(?: \w+)? tonight|"
-          r"on the streets? (?:tomorrow|tonight)|somewhere (?:for (?:her|him|them|us|me) )?tonight|told to leave)\b"),
+          r"on the streets? (?:tomorrow|tonight)|somewhere (?:for (?:her|him|them|us|me) )?tonight|told to leave|"
+          r"sleep(?:ing|s)? on (?:the )?(?:night )?bus(?:es)?|park bench for me)\b"),
     _rule("no_heat_vulnerable", "no heating, power or water for someone vulnerable",
           rf"{_NO_HEAT}[\s\S]{{0,300}}{_VULNERABLE}|{_VULNERABLE}[\s\S]{{0,300}}{_NO_HEAT}"),
     _rule("danger", "an immediate physical danger",
@@ -195,13 +201,15 @@ URGENT: tuple[Rule, ...] = (
           r"missed (?:him|her|me|a \w+|someone) by (?:inches|a foot|a metre|a yard)|leaning (?:right |badly )?(?:over|out)|bowing|bowed|given way|slid into|"
           r"collapsing|(?:has|have|'s|is|lad|man|woman|boy|girl|floor) collapsed|blown over|swing(?:s|ing)? (?:loose|in the wind)|bolts (?:have been |were )?(?:pulled|taken) out|split right down|"
           r"(?:went|fell|gone) flat on|cracks? (?:their|his|her) head|nearly (?:got )?(?:hit|run over)|breaks? (?:a|their|his|her) (?:leg|neck|arm)|"
+          r"asbestos\b[^|]{0,300}\b(?:kids|children|little ones|den|playing|breath\w*)|(?:kids|children|little ones)\b[^|]{0,200}\basbestos|"
+          r"sink ?hole|hole has opened|"
           r"(?:stung|bitten|bites?)\b[^.|]{0,40}\b(?:times|hand|leg|arm|face|allergic|hospital)|bit (?:my|a|her|his|the) (?:son|daughter|child|kid|boy|girl|leg|hand|arm|face)|epipen|anaphyla\w*|dangerous dog)\b"),
     _rule("welfare", "someone may be unwell and alone",
           r"\b(?:not (?:seen|heard from) (?:him|her|them) (?:for|since)|check on (?:the|my|an|our) (?:old|elderly|neighbour)|post (?:is )?piling up|"
           r"(?:collapsed|fallen) and can'?t get up|lying on the floor|"
           r"(?:hasn'?t|haven'?t|has not|have not|not) been seen (?:since|for)|haven'?t seen (?:the|her|him|them) \w*\s*(?:go|since)|curtains (?:haven'?t|have not|not) (?:moved|been opened)|"
           r"milk'?s? (?:is )?(?:still )?on the step|on the floor (?:since|for)|(?:couldn'?t|can'?t|cannot) (?:lift|get) (?:her|him) (?:out|up)|"
-          r"(?:had|has had) (?:two|2|three|3|several|a few) falls|fallen twice|falls? (?:this|last) (?:week|month)|run out of (?:his|her|my|their) (?:insulin|tablets|medication|meds)|"
+          r"(?:had|has had) (?:two|2|three|3|several|a few) falls|fallen twice|falls? (?:this|last) (?:week|month)|run out of (?:his|her|my|their) (?:insulin|tablets|medication|meds)|(?:no|without) (?:my |his |her )?insulin|"
           r"no food (?:since|for|in)|not much food|(?:not|haven'?t|hasn'?t) been eating|can'?t get up|stuck in bed|"
           r"(?:not|haven'?t|hasn'?t|has not|have not) (?:ate|eaten) (?:since|for|in)|legs (?:have )?(?:gone|given (?:up|out|way))|"
           r"(?:nobody|no ?one|no-one) (?:comes|visits|calls) (?:now|any ?more)|(?:hardly|barely) eat(?:ing|s)?\b|stopped taking (?:my|his|her|their) (?:tablets|medication|meds|insulin)|"
