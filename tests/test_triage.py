@@ -259,9 +259,9 @@ def test_a_terms_ratio_says_which_label_it_belongs_to():
     from triage.lexical import log_count_ratios
 
     # columns: "bin" (waste texts only), "the" (every text), "tax" (council tax only)
-    features = csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [0, 1, 1]], dtype=float))
+    present = csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [0, 1, 1]], dtype=float))
     waste = np.array([True, True, False, False])
-    ratios = log_count_ratios(features, waste)
+    ratios = log_count_ratios(present, waste)
     assert ratios[0] > 0 > ratios[2]
     assert ratios[1] == pytest.approx(0.0)
     assert ratios[0] == pytest.approx(-ratios[2])

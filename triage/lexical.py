@@ -110,8 +110,8 @@ class Head:
 
     `coef` must be in Fortran order (as scikit-learn leaves it), so that `coef.T` is the
     C-ordered matrix scipy's sparse product reads. Given a C-ordered `coef`, scipy copies
-    the whole matrix on every call: one `classify` took 7.7 ms instead of 1.9 and a worker
-    515 MB instead of 262 (`make bench`). `_term_major` makes the order right."""
+    the whole matrix on every call: one `classify` took 7.7 ms at the p50 instead of about
+    1.5 (`make bench`). `_term_major` makes the order right."""
 
     labels: list[str]
     coef: np.ndarray
@@ -200,21 +200,22 @@ def fit(texts: Sequence[str], targets: dict[str, Sequence[str]]) -> Lexical:
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHARS, sublinear_tf=True, min_df=CHAR_MIN_DF)
     features = hstack([words.fit_transform(texts), chars.fit_transform(texts)], format="csr")
-    heads = {group: _naive_bayes_weighted_head(features, list(labels)) for group, labels in targets.items()}
+    present = features.copy()
+    present.data[:] = 1.0  # 1 where a text has the term
+    heads = {group: _naive_bayes_weighted_head(features, present, list(labels)) for group, labels in targets.items()}
     return Lexical(_vocabulary(words), CharVocabulary(_vocabulary(chars)), heads)
 
 
-def log_count_ratios(features: csr_matrix, positive: np.ndarray) -> np.ndarray:
+def log_count_ratios(present: csr_matrix, positive: np.ndarray) -> np.ndarray:
     """Per term, how much likelier it is to appear in a text of the label than in one of
-    the others: the log-ratio of its smoothed document frequencies in each."""
-    present = features.copy()
-    present.data[:] = 1.0
+    the others: the log-ratio of its smoothed document frequencies in each. `present` has
+    a 1 where a text (row) has a term (column); `positive` marks the label's texts."""
     inside = NB_SMOOTHING + np.asarray(present[positive].sum(axis=0)).ravel()
     outside = NB_SMOOTHING + np.asarray(present[~positive].sum(axis=0)).ravel()
     return np.log((inside / inside.sum()) / (outside / outside.sum()))
 
 
-def _naive_bayes_weighted_head(features: csr_matrix, targets: list[str]) -> Head:
+def _naive_bayes_weighted_head(features: csr_matrix, present: csr_matrix, targets: list[str]) -> Head:
     """One logistic regression per label, label against the rest, on the TF-IDF features
     each scaled by the label's log-count ratio. Scaling a feature and then weighting it is
     one weight, so the head stores ratio times weight and scoring stays one product."""
@@ -226,7 +227,7 @@ def _naive_bayes_weighted_head(features: csr_matrix, targets: list[str]) -> Head
     coef, intercept = [], []
     for label in labels:
         positive = gold == label
-        ratios = log_count_ratios(features, positive)
+        ratios = log_count_ratios(present, positive)
         regression = LogisticRegression(max_iter=3000, C=C).fit(features @ diags(ratios), positive.astype(int))
         coef.append(regression.coef_[0] * ratios)
         intercept.append(regression.intercept_[0])
