@@ -108,14 +108,16 @@ class Head:
     """One label group's scorer: per label, weights over the terms and an intercept. The
     labels' scores are turned into probabilities by softmax, calibrated later by temperature.
 
-    `coef` must be in Fortran order (as scikit-learn leaves it), so that `coef.T` is the
-    C-ordered matrix scipy's sparse product reads. Given a C-ordered `coef`, scipy copies
-    the whole matrix on every call: one `classify` took 7.7 ms at the p50 instead of about
-    1.5 (`make bench`). `_term_major` makes the order right."""
+    `coef` is kept in Fortran order, so that `coef.T` is the C-ordered matrix scipy's
+    sparse product reads. Given a C-ordered `coef`, scipy copies the whole matrix on every
+    call: one `classify` took 7.7 ms at the p50 instead of 1.1 to 1.9 (`make bench`)."""
 
     labels: list[str]
     coef: np.ndarray
     intercept: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coef", np.asfortranarray(self.coef))  # no copy if it already is
 
 
 class CharVocabulary:
@@ -231,12 +233,7 @@ def _naive_bayes_weighted_head(features: csr_matrix, present: csr_matrix, target
         regression = LogisticRegression(max_iter=3000, C=C).fit(features @ diags(ratios), positive.astype(int))
         coef.append(regression.coef_[0] * ratios)
         intercept.append(regression.intercept_[0])
-    return Head(labels, _term_major(np.vstack(coef)), np.asarray(intercept))
-
-
-def _term_major(coef: np.ndarray) -> np.ndarray:
-    """The weights in Fortran order (see `Head`); no copy if they already are."""
-    return np.asfortranarray(coef)
+    return Head(labels, np.vstack(coef), np.asarray(intercept))
 
 
 def _vocabulary(vectorizer: Any) -> Vocabulary:
@@ -268,8 +265,7 @@ def load(directory: Path) -> Lexical:
     vocabularies = json.loads((directory / "vocabulary.json").read_text())
     labels = json.loads((directory / "labels.json").read_text())
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
-        heads = {group: Head(names, _term_major(arrays[f"{group}_coef"]), arrays[f"{group}_intercept"])
-                 for group, names in labels.items()}
+        heads = {group: Head(names, arrays[f"{group}_coef"], arrays[f"{group}_intercept"]) for group, names in labels.items()}
         words = Vocabulary(vocabularies["words"], arrays["words_idf"])
         chars = CharVocabulary(Vocabulary(vocabularies["chars"], arrays["chars_idf"]))
     return Lexical(words, chars, heads)
