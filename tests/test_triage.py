@@ -151,7 +151,12 @@ def test_risks_to_life_are_flagged_urgent(text):
      "since the eviction I've been sleeping on the night buses",
      "the landlord cut the electric off on Friday and my baby is 3 weeks old",
      "the bag with my insulin was stolen, I've had no insulin since yesterday",
-     "a sinkhole opened in the car park overnight and people are walking up to the edge"],
+     "a sinkhole opened in the car park overnight and people are walking up to the edge",
+     "boiler broke fri, baby is 4 months, landlord not answering",
+     "my dad's boiler's packed in and he's eighty seven",
+     "the house is freezing and mum has copd",
+     "radiators stone cold in the hostel room, baby is 6 weeks",
+     "can't top up the meter till Monday and my son is disabled"],
 )
 def test_risks_said_in_passing_trip_a_rule(text):
     assert find(URGENT, text.lower())
@@ -170,7 +175,9 @@ def test_risks_said_in_passing_trip_a_rule(text):
      "My lad cut his leg on the zip wire in the park last summer, it's healed now",
      "Is asbestos garage roofing taken at the tip, or do I book a special collection?",
      "I stood on the bridge over the river and counted six shopping trolleys in the water",
-     "I did something stupid and paid my council tax into the business rates account"],
+     "I did something stupid and paid my council tax into the business rates account",
+     "The changing rooms at the pool are freezing, my toddler was shivering",
+     "Last winter our boiler packed up for a week; it's fixed, but are there grants for a new one?"],
 )
 def test_figures_of_speech_and_look_alikes_are_not_urgent(text):
     assert not find(URGENT, text.lower())

@@ -93,7 +93,13 @@ SIGNALS: tuple[Rule, ...] = (
 )
 
 _NO_HEAT = (r"\b(?:no (?:heating|heat|hot water|water|power|electric(?:ity)?)|water (?:off|cut off)|"
-            r"boiler (?:has )?(?:broken|packed up|gone|stopped|turned off|off)|turned the (?:boiler|heating|water|power) off|"
+            r"boiler(?:'s| has| is|s)?(?: been| gone| just)? (?:broke|broken|bust(?:ed)?|packed (?:up|in)|died|conked out|not working|kaput|dead|knackered|"
+            r"on the blink|playing up|gone|stopped|turned off|off)|"
+            r"(?:house|flat|home|bedroom|bungalow|place|we'?re|she'?s|he'?s|they'?re|kids are|baby is|baby'?s)(?: is|'s)? (?:absolutely |bloody |so |really |literally )?freezing|"
+            r"radiators? (?:are |is )?(?:stone |ice )?cold|radiators? (?:not|aren'?t|isn'?t|don'?t|doesn'?t) (?:working|work|come on|heat)|"
+            r"heating (?:doesn'?t|don'?t|won'?t|isn'?t|is not) (?:work|working|come on)|heating'?s? (?:packed|stopped|died)|"
+            r"(?:can'?t|cannot|couldn'?t) (?:afford to )?top up (?:the |my |our )?(?:meter|gas|electric)|no (?:credit|money) (?:on|for) (?:the |my |our )?(?:meter|gas|electric)|"
+            r"gas (?:has been |was |been )?(?:capped|cut off|disconnected)|turned the (?:boiler|heating|water|power) off|"
             r"heating (?:has )?(?:broken|failed|not working|off)|\d{1,2} degrees|minus \d+|-\d+ tonight|freezing (?:cold )?(?:flat|house|home)|"
             r"heating'?s? (?:been )?(?:broken|off|gone)|no (?:working )?(?:toilet|cold water|electric|gas)|(?:meter|electric|power) (?:has )?(?:ran|run) out|"
             r"standpipe (?:has been |is )?broken|(?:choose|choosing|chose) between (?:the )?(?:gas|heating|electric|eating|food)|"
