@@ -156,6 +156,7 @@ def test_risks_to_life_are_flagged_urgent(text):
      "my dad's boiler's packed in and he's eighty seven",
      "the house is freezing and mum has copd",
      "radiators stone cold in the hostel room, baby is 6 weeks",
+     "she's 93 and her heating has packed in",
      "can't top up the meter till Monday and my son is disabled"],
 )
 def test_risks_said_in_passing_trip_a_rule(text):
