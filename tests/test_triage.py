@@ -14,7 +14,7 @@ from triage import CATEGORIES, EXCLUSIONS, SERVICE_AREAS, TriageInput, classify,
 from triage import model as triage_model
 from triage.dataset import by_split, data_digest, data_files, load, split_of
 from triage.dates import read_time_limit
-from triage.pipeline import load_model
+from triage.pipeline import RULE_CLEARED_BELOW, load_model, urgent_flags
 from triage.signals import URGENT, find
 from triage.text import MAX_CHARS
 
@@ -182,6 +182,27 @@ def test_risks_said_in_passing_trip_a_rule(text):
 )
 def test_figures_of_speech_and_look_alikes_are_not_urgent(text):
     assert not find(URGENT, text.lower())
+
+
+def test_a_rule_hit_flags_unless_the_readers_all_but_rule_out_a_present_risk():
+    hits = find(URGENT, "i've been sleeping rough since friday")
+    assert [flag.reason for flag in urgent_flags(hits, 0.2, threshold=0.5)] == [hits[0].description]
+    assert urgent_flags(hits, RULE_CLEARED_BELOW / 2, threshold=0.5) == []
+    assert urgent_flags([], 0.49, threshold=0.5) == []
+    assert urgent_flags([], 0.5, threshold=0.5)[0].reason.startswith("model: ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi, I volunteer with a suicide prevention charity and we'd like to hire the small hall at the sports "
+     "centre for a training evening in March. What are the rates?",
+     "Hello, our charity would like to book a stand in the leisure centre foyer for a domestic abuse "
+     "awareness morning next spring. Is there a charge, and who do I send our risk assessment to?"],
+)
+def test_safeguarding_words_as_a_topic_go_to_an_officer_not_the_urgent_queue(text):
+    result = classify(contact(text))
+    assert find(URGENT, text.lower()) and not result.urgent
+    assert result.needs_review and any("for an officer to check" in signal for signal in result.signals)
 
 
 def test_dates_are_resolved_against_receipt():

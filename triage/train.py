@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from triage import model
+from triage.pipeline import urgent_flags
 from triage.dataset import Example, by_split, data_digest, data_files, load
 
 SEED = 7
@@ -18,17 +19,17 @@ FALSE_ALARM_BUDGET = 0.035  # under the 5 % target with room for dev's sampling 
 
 def urgent_threshold(trained: model.Trained, dev: Sequence[Example]) -> float:
     """The lowest threshold on the model's urgent score at which rules and model together
-    raise false alarms on at most FALSE_ALARM_BUDGET of non-urgent dev contacts: recall
-    as high as that budget allows. Chosen on dev, never on test. If even the strictest
-    threshold breaks the budget, the rules alone are over it and the strictest is used."""
+    (as `pipeline.urgent_flags` combines them) raise false alarms on at most
+    FALSE_ALARM_BUDGET of non-urgent dev contacts: recall as high as that budget allows.
+    Chosen on dev, never on test. If even the strictest threshold breaks the budget, the
+    rules alone are over it and the strictest is used."""
     loaded = model.Loaded(trained.nlp, trained.lexical, {"temperatures": trained.temperatures, "version": model.VERSION, "data_digest": ""})
     readings = [model.read(e.subject, e.text, e.received_at) for e in dev]
     scores = [p["urgent"]["yes"] for p in loaded.predict(readings)]
-    ruled = [bool(r.urgent) for r in readings]
     calm = max(1, sum(1 for e in dev if not e.urgent))
     thresholds = [i / 100 for i in range(1, 100)]  # 0.01 .. 0.99
     for threshold in thresholds:
-        alarms = sum(1 for e, score, rule in zip(dev, scores, ruled) if not e.urgent and (rule or score >= threshold))
+        alarms = sum(1 for e, r, score in zip(dev, readings, scores) if not e.urgent and urgent_flags(r.urgent, score, threshold))
         if alarms / calm <= FALSE_ALARM_BUDGET:
             return threshold
     return thresholds[-1]
