@@ -75,6 +75,13 @@ def test_a_complaint_about_events_over_a_year_old_is_out_of_time():
     assert any("12 months" in s for s in result.signals)
 
 
+def test_a_request_with_its_own_route_keeps_it_however_old_its_events():
+    result = classify(contact("Freedom of Information request. Please send me the number of people counted sleeping "
+                              "rough in the district at each annual count since 2021, and the council's spend on "
+                              "outreach in each year."))
+    assert (result.category, result.exclusion) == ("excluded", "information_request"), result.signals
+
+
 def test_a_good_reason_keeps_an_old_complaint_in_time():
     result = classify(contact("I was in hospital for most of last year. In March 2024 your officer lost my housing forms "
                               "and I want to complain about it now."))

@@ -105,7 +105,11 @@ def decide(contact: TriageInput, reading: trained_model.Reading, p: dict[str, di
     if limit.most_recent is not None:
         signals.append(f"latest event mentioned: '{limit.most_recent.text}', {limit.age_days} days before receipt")
     exclusion_scores = {label: p["exclusion"][label] for label in EXCLUSIONS}
-    if limit.out_of_time and category in ("complaint", "excluded"):
+    # The limit is the complaints procedure's: an FOI request or an appeal about old events
+    # keeps its own route. Limited so, the exclusion reason was right on 97.0 % of dev
+    # contacts both called excluded, against 94.7 % (model trained on train, 2026-11-23).
+    own_route = category == "excluded" and _top(exclusion_scores)[0] != "out_of_time"
+    if limit.out_of_time and category in ("complaint", "excluded") and not own_route:
         category, exclusion = "excluded", "out_of_time"
         exclusion_p = max(exclusion_scores["out_of_time"], 0.9)
         signals.append("rule: events over 12 months before receipt and no reason given for the delay")
